@@ -1,0 +1,16 @@
+# Sourced by ./polyarch and the scripts: find_jdk prints a JAVA_HOME whose java is 21 or newer.
+java_major() {
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
+}
+find_jdk() {
+  local c
+  for c in "${JAVA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")" 2>/dev/null)" \
+           /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64 /usr/lib/jvm/*; do
+    [ -n "$c" ] && [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
+    local v; v="$(java_major "$c")"
+    if [ -n "$v" ] && [ "$v" -ge 21 ] 2>/dev/null; then echo "$c"; return 0; fi
+  done
+  echo "polyarch: no JDK 21 or newer found (looked at JAVA_HOME, java on PATH, /usr/lib/jvm/*)." >&2
+  echo "polyarch: install one (e.g. Temurin 21+ or openjdk-21-jdk) and set JAVA_HOME." >&2
+  return 1
+}

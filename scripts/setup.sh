@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Prepares this machine for polyarch and its tests: Docker engine, QEMU binfmt for arm64, CNCF distribution
+# registry, skopeo, buildah, oci-image-tool, and busybox-static binaries for both architectures (used to make
+# base images, since no public registry is reachable here). Idempotent; as root on Debian it installs what is
+# missing, elsewhere it only checks.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FIXTURES="${POLYARCH_FIXTURES:-$HOME/.cache/polyarch/fixtures}"
+log() { echo "setup: $*" >&2; }
+
+need_pkgs=()
+have() { command -v "$1" >/dev/null 2>&1; }
+[ -x /usr/bin/docker ] && [ -x /usr/sbin/dockerd ] || need_pkgs+=(docker.io)
+have qemu-aarch64-static || need_pkgs+=(qemu-user-static)
+have update-binfmts || need_pkgs+=(binfmt-support)
+[ -x /usr/bin/docker-registry ] || need_pkgs+=(docker-registry)
+have skopeo || need_pkgs+=(skopeo)
+have buildah || need_pkgs+=(buildah)
+have oci-image-tool || need_pkgs+=(oci-image-tool)
+have htpasswd || need_pkgs+=(apache2-utils)
+have openssl || need_pkgs+=(openssl)
+have git || need_pkgs+=(git)
+have curl || need_pkgs+=(curl)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! have apt-get; then
+    log "missing: ${need_pkgs[*]}; install them (Debian: apt-get install ${need_pkgs[*]}) or run this as root"; exit 1
+  fi
+  log "installing ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+# QEMU user emulation for arm64 through binfmt_misc
+if [ "$(uname -m)" != aarch64 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || true
+    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+  fi
+  if [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] && grep -q enabled /proc/sys/fs/binfmt_misc/qemu-aarch64; then
+    log "arm64 emulation: enabled (qemu-aarch64 binfmt handler)"
+  else
+    log "arm64 emulation: NOT enabled; as root: update-binfmts --enable qemu-aarch64"
+  fi
+fi
+
+# Docker engine: start dockerd if nothing answers. Debian's client (/usr/bin/docker 20.10) drives BuildKit.
+if ! /usr/bin/docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then log "the Docker engine is not running and this is not root: start dockerd"; exit 1; fi
+  log "starting dockerd"
+  mkdir -p /var/log
+  nohup /usr/sbin/dockerd >/var/log/polyarch-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 1; done
+  /usr/bin/docker info >/dev/null 2>&1 || { log "dockerd did not come up; see /var/log/polyarch-dockerd.log"; exit 1; }
+fi
+
+# busybox-static for amd64 and arm64: the content of the base images the tests and the example build on
+if [ ! -x "$FIXTURES/busybox-amd64" ] || [ ! -x "$FIXTURES/busybox-arm64" ]; then
+  mkdir -p "$FIXTURES"
+  tmp="$(mktemp -d)"
+  if [ "$(id -u)" -eq 0 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64; apt-get update -qq
+  fi
+  (cd "$tmp" && apt-get download -qq busybox-static:amd64 busybox-static:arm64 >/dev/null)
+  for arch in amd64 arm64; do
+    deb="$(ls "$tmp"/busybox-static_*_"$arch".deb)"
+    mkdir -p "$tmp/x-$arch" && dpkg-deb -x "$deb" "$tmp/x-$arch"
+    install -m 0755 "$tmp/x-$arch/bin/busybox" "$FIXTURES/busybox-$arch"
+  done
+  rm -rf "$tmp"
+  log "busybox fixtures in $FIXTURES"
+fi
+. "$ROOT/scripts/jdk.sh"
+find_jdk >/dev/null
+log "ready"

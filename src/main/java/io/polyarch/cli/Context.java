@@ -1,0 +1,26 @@
+package io.polyarch.cli;
+
+import java.io.PrintWriter;
+import java.util.Map;
+
+/** Streams and environment for one CLI invocation; nothing global. */
+final class Context {
+    final PrintWriter out;
+    final PrintWriter err;
+    final Map<String, String> env;
+    private volatile boolean debug;
+
+    Context(PrintWriter out, PrintWriter err, Map<String, String> env) {
+        this.out = out;
+        this.err = err;
+        this.env = Map.copyOf(env);
+    }
+
+    boolean debug() {
+        return debug;
+    }
+
+    void debug(boolean d) {
+        debug = d;
+    }
+}

@@ -1,0 +1,85 @@
+package io.polyarch.cli;
+
+import io.polyarch.oci.OciJson;
+import io.polyarch.oci.Platform;
+import io.polyarch.ops.Copier;
+import io.polyarch.ops.InvalidInputException;
+import io.polyarch.ops.Sizes;
+import io.polyarch.ops.Stores;
+import io.polyarch.store.StoreRef;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "copy", mixinStandardHelpOptions = true,
+        description = {"Copy an image or index between registries, repositories and OCI layout directories, digests preserved.",
+                "Blobs move in parallel (--jobs); blobs already at the destination are skipped; within one registry they are mounted.",
+                "Without --all, an index source copies only the image for --platform (default: this machine's)."})
+final class CopyCommand implements Callable<Integer>, Main.HasContext {
+    @Parameters(index = "0", paramLabel = "SRC")
+    String src;
+
+    @Parameters(index = "1", paramLabel = "DST")
+    String dst;
+
+    @Option(names = {"-a", "--all"}, description = "Copy every image of an index, and the index itself.")
+    boolean all;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Image to copy from an index when --all is not given.")
+    String platform;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Mixin
+    RegistryMixin registry;
+
+    private Context ctx;
+
+    @Override
+    public void context(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        StoreRef from = IndexCommand.parseRef("SRC", src);
+        StoreRef to = IndexCommand.parseRef("DST", dst);
+        Platform p = null;
+        if (platform != null) {
+            if (all) throw new InvalidInputException("--platform and --all exclude each other");
+            try {
+                p = Platform.parse(platform);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("--platform: " + e.getMessage());
+            }
+        }
+        try (Stores stores = registry.stores(ctx, System.in)) {
+            long start = System.nanoTime();
+            Copier.Result r = new Copier(stores, registry.jobs, registry.progress(ctx)).copy(from, to, new Copier.Options(all, p));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            if (json) {
+                var o = OciJson.mapper().createObjectNode();
+                o.put("source", r.source());
+                o.put("destination", r.destination());
+                o.put("digest", r.manifest().digest().toString());
+                o.put("mediaType", r.manifest().mediaType().value());
+                o.put("images", r.images().size());
+                o.put("blobsCopied", r.blobs().copied());
+                o.put("blobsSkipped", r.blobs().skipped());
+                o.put("blobsMounted", r.blobs().mounted());
+                o.put("bytesCopied", r.blobs().bytes());
+                o.put("durationMs", ms);
+                ctx.out.println(OciJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o));
+            } else {
+                ctx.out.printf("%s@%s%n  %d image(s); blobs: %d copied (%s), %d already present, %d mounted; %d ms%n",
+                        r.destination(), r.manifest().digest(), r.images().size(), r.blobs().copied(), Sizes.human(r.blobs().bytes()),
+                        r.blobs().skipped(), r.blobs().mounted(), ms);
+            }
+            return Main.OK;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.polyarch.cli;
+
+import io.polyarch.ops.InvalidInputException;
+import io.polyarch.ops.ValidationException;
+import io.polyarch.registry.Redact;
+import io.polyarch.registry.RegistryOptions;
+import io.polyarch.store.StoreException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.util.Map;
+
+/** The {@code polyarch} command. Exit codes: 0 success, 1 the work failed, 2 bad usage or config. */
+@Command(name = "polyarch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Build, index and publish multi-architecture container images.",
+        subcommands = {IndexCommand.class, InspectCommand.class, CopyCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try polyarch --help");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv()));
+    }
+
+    /** Runs the CLI with injected streams and environment; the seam the tests use. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        Context ctx = new Context(out, err, env);
+        CommandLine cl = new CommandLine(new Main(), new ContextFactory(ctx));
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("polyarch: error: " + Redact.text(ex.getMessage()));
+            CommandLine c = ex.getCommandLine();
+            err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parse) -> report(ex, err, ctx.debug()));
+        return cl.execute(args);
+    }
+
+    static int report(Exception ex, PrintWriter err, boolean debug) {
+        int code;
+        String msg;
+        if (ex instanceof InvalidInputException) {
+            code = USAGE;
+            msg = ex.getMessage();
+        } else if (ex instanceof ValidationException) {
+            code = FAILED;
+            msg = ex.getMessage();
+        } else if (ex instanceof StoreException) {
+            code = FAILED;
+            msg = ex.getMessage();
+        } else if (ex instanceof IllegalArgumentException) {
+            code = USAGE;
+            msg = ex.getMessage();
+        } else {
+            code = FAILED;
+            msg = "internal error: " + ex;
+            debug = true;
+        }
+        err.println("polyarch: error: " + Redact.text(msg));
+        if (debug) {
+            java.io.StringWriter sw = new java.io.StringWriter();
+            ex.printStackTrace(new PrintWriter(sw));
+            err.println(Redact.text(sw.toString()));
+        }
+        err.flush();
+        return code;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"polyarch " + RegistryOptions.version(),
+                    "java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
+    }
+
+    /** Hands every command the shared context. */
+    record ContextFactory(Context ctx) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            if (HasContext.class.isAssignableFrom(cls)) {
+                K k = CommandLine.defaultFactory().create(cls);
+                ((HasContext) k).context(ctx);
+                return k;
+            }
+            return CommandLine.defaultFactory().create(cls);
+        }
+    }
+
+    interface HasContext {
+        void context(Context ctx);
+    }
+}

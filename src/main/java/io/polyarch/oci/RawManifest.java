@@ -1,0 +1,53 @@
+package io.polyarch.oci;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A manifest exactly as sent or received. The digest is computed over these bytes and never over
+ * re-serialised JSON, since any whitespace change would give another digest (ggcr's {@code RawManifest}).
+ */
+public record RawManifest(MediaType mediaType, byte[] bytes, Digest digest) {
+    public RawManifest {
+        Objects.requireNonNull(mediaType, "mediaType");
+        Objects.requireNonNull(bytes, "bytes");
+        bytes = bytes.clone();
+        if (digest == null) digest = Digest.sha256(bytes);
+    }
+
+    public static RawManifest of(MediaType mediaType, byte[] bytes) {
+        return new RawManifest(mediaType, bytes, null);
+    }
+
+    @Override
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    public int size() {
+        return bytes.length;
+    }
+
+    public Descriptor descriptor() {
+        return Descriptor.of(mediaType, digest, bytes.length);
+    }
+
+    public Manifest parse() {
+        return OciJson.parseManifest(mediaType, bytes);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RawManifest r && r.mediaType.equals(mediaType) && Arrays.equals(r.bytes, bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return digest.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "RawManifest[" + mediaType + ", " + digest + ", " + bytes.length + " bytes]";
+    }
+}

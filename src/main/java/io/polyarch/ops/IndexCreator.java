@@ -1,0 +1,242 @@
+package io.polyarch.ops;
+
+import io.polyarch.oci.Descriptor;
+import io.polyarch.oci.ImageConfig;
+import io.polyarch.oci.ImageIndex;
+import io.polyarch.oci.ImageManifest;
+import io.polyarch.oci.Manifest;
+import io.polyarch.oci.MediaType;
+import io.polyarch.oci.OciJson;
+import io.polyarch.oci.Platform;
+import io.polyarch.oci.RawManifest;
+import io.polyarch.store.ContentStore;
+import io.polyarch.store.NotFoundException;
+import io.polyarch.store.StoreException;
+import io.polyarch.store.StoreRef;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds one index from images and indexes, what {@code docker manifest create/annotate/push} and
+ * manifest-tool do, but checked: platforms come from each image's config, duplicates are refused,
+ * every child's config must agree with the platform it is listed under before any tag moves, children
+ * are referenced by digest and copied (or mounted) into the target repository first, and the bytes are
+ * deterministic so that running it again with the same inputs changes nothing.
+ */
+public final class IndexCreator {
+    private final Stores stores;
+    private final BlobTransfer blobs;
+    private final Progress progress;
+
+    public IndexCreator(Stores stores, int jobs, Progress progress) {
+        this.stores = stores;
+        this.blobs = new BlobTransfer(jobs, progress);
+        this.progress = progress;
+    }
+
+    public enum Kind { AUTO, OCI, DOCKER }
+
+    /** One source: a reference, and optionally the platform the user says it is (checked against its config). */
+    public record Source(StoreRef ref, Platform platform, String text) {
+        /** Parses {@code REF} or {@code REF=os/arch[/variant]}. */
+        public static Source parse(String text) throws InvalidInputException {
+            String refText = text;
+            Platform p = null;
+            int eq = text.lastIndexOf('=');
+            if (eq > 0) {
+                refText = text.substring(0, eq);
+                try {
+                    p = Platform.parse(text.substring(eq + 1));
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidInputException("source '" + text + "': " + e.getMessage());
+                }
+            }
+            try {
+                return new Source(StoreRef.parse(refText), p, text);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("source '" + text + "': " + e.getMessage());
+            }
+        }
+    }
+
+    public record Spec(StoreRef target, List<String> extraTags, Kind kind, Map<String, String> annotations,
+                       List<Source> sources, boolean keepAttestations) {
+        public Spec {
+            extraTags = List.copyOf(extraTags);
+            annotations = Map.copyOf(annotations);
+            sources = List.copyOf(sources);
+        }
+    }
+
+    /** One entry of the index, with where it came from and what its config says. */
+    public record Entry(Descriptor descriptor, String source, Platform configPlatform) {
+    }
+
+    public record Result(String repository, Descriptor index, List<Entry> entries, List<String> tagsWritten,
+                         List<String> tagsUnchanged) {
+    }
+
+    private record Child(Descriptor descriptor, RawManifest manifest, ImageManifest image, Source source,
+                         ContentStore store, Platform configPlatform) {
+    }
+
+    public Result create(Spec spec) throws StoreException, InvalidInputException, ValidationException {
+        if (spec.sources().isEmpty()) throw new InvalidInputException("no sources: give at least one image or index to put in the index");
+        if (spec.target().digest() != null) throw new InvalidInputException("--to " + spec.target() + " names a digest; give a repository and tag");
+        List<ContentStore> opened = new ArrayList<>();
+        try (ContentStore target = stores.open(spec.target(), true)) {
+            List<Child> children = new ArrayList<>();
+            for (Source s : spec.sources()) {
+                ContentStore store = s.ref().sameLocation(spec.target()) ? target : stores.open(s.ref(), false);
+                if (store != target) opened.add(store);
+                children.addAll(resolve(s, store, spec.keepAttestations()));
+            }
+            checkDuplicates(children);
+            validate(children);
+            MediaType type = chooseType(spec, children);
+
+            for (Child c : children) {
+                if (c.store() != target) {
+                    blobs.transfer(c.store(), target, c.image() != null ? c.image().blobs() : List.of());
+                    target.putManifest(c.manifest(), null);
+                } else if (target.headManifest(c.descriptor().digest().toString()).isEmpty()) {
+                    throw new NotFoundException("create index", "child " + c.descriptor().digest() + " vanished from " + target.describe());
+                }
+            }
+            List<Descriptor> descriptors = children.stream().map(Child::descriptor).toList();
+            ImageIndex index = new ImageIndex(type, descriptors, null, null, spec.annotations());
+            RawManifest raw = RawManifest.of(type, OciJson.write(index));
+
+            LinkedHashSet<String> tags = new LinkedHashSet<>();
+            tags.add(spec.target().tag() != null ? spec.target().tag() : "latest");
+            tags.addAll(spec.extraTags());
+            target.putManifest(raw, null);
+            List<String> written = new ArrayList<>();
+            List<String> unchanged = new ArrayList<>();
+            for (String tag : tags) {
+                Optional<Descriptor> now = target.headManifest(tag);
+                if (now.isPresent() && now.get().digest().equals(raw.digest())) {
+                    unchanged.add(tag);
+                    continue;
+                }
+                target.putManifest(raw, tag);
+                written.add(tag);
+                progress.event("tagged " + spec.target().withTag(tag) + " -> " + raw.digest());
+            }
+            List<Entry> entries = children.stream().map(c -> new Entry(c.descriptor(), c.source().text(), c.configPlatform())).toList();
+            return new Result(spec.target().withTag(null).toString(), raw.descriptor(), entries, written, unchanged);
+        } finally {
+            for (ContentStore s : opened) s.close();
+        }
+    }
+
+    private List<Child> resolve(Source s, ContentStore store, boolean keepAttestations) throws StoreException, InvalidInputException {
+        Optional<RawManifest> found;
+        try {
+            found = store.getManifest(s.ref().identifier());
+        } catch (NotFoundException e) {
+            found = Optional.empty();
+        }
+        RawManifest m = found.orElseThrow(() -> new InvalidInputException(
+                "source '" + s.text() + "' does not exist: no manifest " + s.ref().identifier() + " in " + store.describe()));
+        Manifest parsed = Images.parse(m, "source " + s.text());
+        List<Child> out = new ArrayList<>();
+        if (parsed instanceof ImageManifest im) {
+            ImageConfig cfg = Images.config(store, im);
+            if (cfg.platform() == null && s.platform() == null) {
+                throw new InvalidInputException("source '" + s.text() + "': its config names no os/architecture; give it as "
+                        + s.text() + "=os/arch");
+            }
+            Platform listed = s.platform() != null ? s.platform() : cfg.platform();
+            out.add(new Child(m.descriptor().withPlatform(listed), m, im, s, store, cfg.platform()));
+            return out;
+        }
+        if (s.platform() != null) {
+            throw new InvalidInputException("source '" + s.text() + "' is an index: a platform override applies only to a single image; "
+                    + "drop '=" + s.platform() + "' or name one of its images by digest");
+        }
+        ImageIndex index = (ImageIndex) parsed;
+        for (Descriptor d : index.manifests()) {
+            if (d.isAttestation() && !keepAttestations) {
+                progress.event("dropped attestation " + d.digest().shortHex() + " from " + s.text());
+                continue;
+            }
+            RawManifest cm = Images.require(store, d.digest().toString(), "child " + d.digest() + " of " + s.text());
+            Manifest child = Images.parse(cm, "child of " + s.text());
+            if (!(child instanceof ImageManifest im)) {
+                throw new InvalidInputException("source '" + s.text() + "' nests an index (" + d.digest() + "); flatten it first");
+            }
+            if (d.isAttestation()) {
+                out.add(new Child(d, cm, im, s, store, d.platform()));
+                continue;
+            }
+            ImageConfig cfg = Images.config(store, im);
+            Platform listed = d.platform() != null ? d.platform() : cfg.platform();
+            if (listed == null) {
+                throw new InvalidInputException("source '" + s.text() + "': entry " + d.digest() + " has no platform in the index or its config");
+            }
+            Descriptor desc = new Descriptor(cm.mediaType(), cm.digest(), cm.size(), d.urls(), d.annotations(), listed, d.artifactType());
+            out.add(new Child(desc, cm, im, s, store, cfg.platform()));
+        }
+        return out;
+    }
+
+    private static void checkDuplicates(List<Child> children) throws InvalidInputException {
+        Map<String, Child> seen = new LinkedHashMap<>();
+        for (Child c : children) {
+            if (c.descriptor().isAttestation()) continue;
+            String key = c.descriptor().platform().key();
+            Child before = seen.putIfAbsent(key, c);
+            if (before != null) {
+                throw new InvalidInputException("two sources for platform " + key + ": '" + before.source().text() + "' ("
+                        + before.descriptor().digest().shortHex() + ") and '" + c.source().text() + "' (" + c.descriptor().digest().shortHex()
+                        + "); an index can list each platform once");
+            }
+        }
+    }
+
+    /** ggcr's validate.Image in spirit: what an index says a child is must be what the child's config says. */
+    private static void validate(List<Child> children) throws ValidationException {
+        List<String> problems = new ArrayList<>();
+        for (Child c : children) {
+            if (c.descriptor().isAttestation()) continue;
+            Platform listed = c.descriptor().platform();
+            Platform actual = c.configPlatform();
+            if (actual == null) continue;
+            if (!listed.matches(actual)) {
+                problems.add("'" + c.source().text() + "' (" + c.descriptor().digest().shortHex() + ") is listed as " + listed
+                        + " but its config says " + actual);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ValidationException("refusing to publish an index whose children disagree with their platforms; nothing was tagged:\n  "
+                    + String.join("\n  ", problems));
+        }
+    }
+
+    private static MediaType chooseType(Spec spec, List<Child> children) throws InvalidInputException {
+        boolean allDocker = children.stream().allMatch(c -> c.manifest().mediaType().equals(MediaType.DOCKER_MANIFEST));
+        switch (spec.kind()) {
+            case OCI:
+                return MediaType.OCI_INDEX;
+            case DOCKER:
+                for (Child c : children) {
+                    if (!c.manifest().mediaType().equals(MediaType.DOCKER_MANIFEST)) {
+                        throw new InvalidInputException("--media-type docker, but '" + c.source().text() + "' is " + c.manifest().mediaType()
+                                + "; a Docker manifest list can only hold Docker v2 manifests. Use --media-type oci or auto");
+                    }
+                }
+                if (!spec.annotations().isEmpty()) {
+                    throw new InvalidInputException("--media-type docker cannot carry --annotation (Docker manifest lists have no annotations); use --media-type oci");
+                }
+                return MediaType.DOCKER_MANIFEST_LIST;
+            default:
+                return allDocker && spec.annotations().isEmpty() ? MediaType.DOCKER_MANIFEST_LIST : MediaType.OCI_INDEX;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package io.polyarch.ops;
+
+/** An artifact failed a check before anything was published (a child's config disagrees with its platform): exit 1. */
+public class ValidationException extends Exception {
+    public ValidationException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,116 @@
+package io.polyarch.registry;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.Executors;
+
+/**
+ * The bottom of the chain: java.net.http with redirects off (the client follows them itself, so that
+ * credentials are never forwarded to another host) and HTTP/1.1, which every registry speaks.
+ * Hosts named insecure get a client that does not verify TLS certificates.
+ */
+public final class JdkTransport implements Transport, AutoCloseable {
+    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
+    private final HttpClient verified;
+    private final Set<String> insecureHosts;
+    private volatile HttpClient unverified;
+    private final Duration connectTimeout;
+
+    public JdkTransport(Duration connectTimeout, Set<String> insecureHosts) {
+        this.connectTimeout = connectTimeout;
+        this.insecureHosts = Set.copyOf(insecureHosts);
+        this.verified = builder().build();
+    }
+
+    private HttpClient.Builder builder() {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(connectTimeout)
+                .executor(Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    private HttpClient clientFor(String host) {
+        if (!insecureHosts.contains(host)) return verified;
+        HttpClient c = unverified;
+        if (c == null) {
+            synchronized (this) {
+                if (unverified == null) unverified = builder().sslContext(trustAll()).build();
+                c = unverified;
+            }
+        }
+        return c;
+    }
+
+    @Override
+    public Response send(Request request) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(request.uri());
+        request.headers().forEach((k, vs) -> {
+            if (!RESTRICTED.contains(k.toLowerCase(java.util.Locale.ROOT))) vs.forEach(v -> b.header(k, v));
+        });
+        HttpRequest.BodyPublisher publisher;
+        if (request.body() == null) {
+            publisher = HttpRequest.BodyPublishers.noBody();
+        } else {
+            Request.Body body = request.body();
+            HttpRequest.BodyPublisher stream = HttpRequest.BodyPublishers.ofInputStream(() -> {
+                try {
+                    return body.open();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            publisher = HttpRequest.BodyPublishers.fromPublisher(stream, body.length());
+            if (body.length() == 0) publisher = HttpRequest.BodyPublishers.noBody();
+        }
+        b.method(request.method(), publisher);
+        String host = request.uri().getHost() + (request.uri().getPort() > 0 ? ":" + request.uri().getPort() : "");
+        HttpResponse<InputStream> r;
+        try {
+            r = clientFor(host).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return new Response(r.statusCode(), r.headers().map(), r.body(), request.uri());
+    }
+
+    private static SSLContext trustAll() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[]{new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        verified.close();
+        if (unverified != null) unverified.close();
+    }
+}

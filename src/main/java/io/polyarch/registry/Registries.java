@@ -1,0 +1,122 @@
+package io.polyarch.registry;
+
+import io.polyarch.oci.Reference;
+import io.polyarch.registry.auth.AuthSession;
+import io.polyarch.registry.auth.AuthTransport;
+import io.polyarch.registry.auth.Challenge;
+import io.polyarch.registry.auth.CredentialProvider;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.net.URI;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The registry side of one process: one HTTP client, the scheme each host speaks (found by pinging
+ * {@code /v2/}), and one {@link AuthSession} per host, shared by every repository client it opens.
+ */
+public final class Registries implements AutoCloseable {
+    private final RegistryOptions options;
+    private final CredentialProvider credentials;
+    private final Transport base;
+    private final AutoCloseable closeable;
+    private final Map<String, URI> baseUris = new ConcurrentHashMap<>();
+    private final Map<String, AuthSession> sessions = new ConcurrentHashMap<>();
+
+    public Registries(RegistryOptions options, CredentialProvider credentials) {
+        this(options, credentials, null);
+    }
+
+    /** With {@code transport} null, the JDK HTTP client is used; tests may pass their own. */
+    public Registries(RegistryOptions options, CredentialProvider credentials, Transport transport) {
+        this.options = options;
+        this.credentials = credentials;
+        if (transport == null) {
+            JdkTransport jdk = new JdkTransport(options.connectTimeout(), options.insecureHosts());
+            this.closeable = jdk;
+            transport = jdk;
+        } else {
+            this.closeable = null;
+        }
+        String ua = options.userAgent();
+        Transport withUa = transport;
+        Transport userAgent = r -> withUa.send(r.withHeader("User-Agent", ua));
+        this.base = new RetryTransport(userAgent, options.retry());
+    }
+
+    public RegistryOptions options() {
+        return options;
+    }
+
+    /** A client for one repository; {@code push} asks for push scope as well as pull. */
+    public RegistryClient open(Reference ref, boolean push) throws RegistryException {
+        String registry = ref.apiHost();
+        URI baseUri = baseUri(registry);
+        AuthSession session = sessions.computeIfAbsent(registry, h -> new AuthSession(h, credentials));
+        String scope = "repository:" + ref.repository() + ":" + (push ? "pull,push" : "pull");
+        AuthTransport auth = new AuthTransport(base, session, Set.of(scope));
+        return new RegistryClient(ref, baseUri, auth, options);
+    }
+
+    /**
+     * The base URI for a host: https, or for an insecure host whichever of https and http answers a ping.
+     * The ping's 401 challenge is kept, so the first real request already carries credentials.
+     */
+    URI baseUri(String registry) throws RegistryException {
+        URI known = baseUris.get(registry);
+        if (known != null) return known;
+        String action = "ping registry " + registry;
+        IOException last = null;
+        for (String scheme : options.insecure(registry) ? new String[]{"https", "http"} : new String[]{"https"}) {
+            URI uri = URI.create(scheme + "://" + registry + "/v2/");
+            try (Response r = base.send(Request.get(uri))) {
+                if (r.status() == 200 || r.status() == 401) {
+                    if (r.status() == 401) {
+                        Challenge.parse(r.headerValues("WWW-Authenticate")).ifPresent(c ->
+                                sessions.computeIfAbsent(registry, h -> new AuthSession(h, credentials)).challengeFromPing(c));
+                    }
+                    URI b = URI.create(scheme + "://" + registry);
+                    baseUris.put(registry, b);
+                    return b;
+                }
+                if (r.status() == 404) {
+                    throw new RegistryException(action, 404, null, "GET /v2/ answered 404: " + registry + " does not serve the registry API", false);
+                }
+                last = new IOException("GET " + uri + " answered HTTP " + r.status());
+            } catch (SSLException e) {
+                last = e;
+            } catch (IOException e) {
+                last = e;
+                if (scheme.equals("https") && options.insecure(registry)) continue;
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException(action, 0, null, "interrupted", false);
+            }
+        }
+        String why = last == null ? "no answer" : describe(last);
+        String hint = options.insecure(registry) ? "" : " (if it serves plain HTTP, pass --insecure-registry " + registry + ")";
+        throw new RegistryException(action, 0, null, "cannot reach " + registry + ": " + why + hint, true);
+    }
+
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (e instanceof java.net.ConnectException) return "connection refused";
+        if (e instanceof java.nio.channels.UnresolvedAddressException || e instanceof java.net.UnknownHostException) return "unknown host";
+        if (e instanceof SSLException) return "TLS handshake failed (" + Redact.text(m) + ")";
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + Redact.text(m));
+    }
+
+    @Override
+    public void close() {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            } catch (Exception ignored) {
+                // nothing left to flush
+            }
+        }
+    }
+}

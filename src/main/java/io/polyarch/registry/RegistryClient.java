@@ -1,0 +1,411 @@
+package io.polyarch.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.polyarch.oci.Descriptor;
+import io.polyarch.oci.Digest;
+import io.polyarch.oci.ImageIndex;
+import io.polyarch.oci.MediaType;
+import io.polyarch.oci.OciJson;
+import io.polyarch.oci.RawManifest;
+import io.polyarch.oci.Reference;
+import io.polyarch.registry.auth.AuthTransport;
+import io.polyarch.registry.auth.AuthenticationException;
+import io.polyarch.store.ContentStore;
+import io.polyarch.store.DigestMismatchException;
+import io.polyarch.store.NotFoundException;
+import io.polyarch.store.StoreException;
+import io.polyarch.store.VerifyingInputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One repository of an OCI distribution registry as a {@link ContentStore}
+ * (<a href="https://github.com/opencontainers/distribution-spec/blob/main/spec.md">distribution-spec</a>).
+ * Blobs stream through verification; manifests keep their raw bytes; uploads that fail half-way are
+ * started again from a new session.
+ */
+public final class RegistryClient implements ContentStore {
+    private static final Pattern LINK_NEXT = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
+    private final Reference repo;
+    private final URI base;
+    private final AuthTransport transport;
+    private final RegistryOptions options;
+
+    RegistryClient(Reference repo, URI base, AuthTransport transport, RegistryOptions options) {
+        this.repo = repo.repositoryOnly();
+        this.base = base;
+        this.transport = transport;
+        this.options = options;
+    }
+
+    public Reference reference() {
+        return repo;
+    }
+
+    @Override
+    public String describe() {
+        return repo.name();
+    }
+
+    private URI url(String path) {
+        return base.resolve("/v2/" + repo.repository() + path);
+    }
+
+    // ---- blobs ----
+
+    @Override
+    public Optional<Descriptor> statBlob(Digest digest) throws StoreException {
+        String action = "check blob " + digest.shortHex() + " in " + repo.name();
+        try (Response r = send(Request.head(url("/blobs/" + digest)), action, true)) {
+            if (r.status() == 404) return Optional.empty();
+            if (!r.ok()) throw error(action, r);
+            long size = r.header("Content-Length").map(Long::parseLong).orElse(-1L);
+            return Optional.of(Descriptor.of(MediaType.of("application/octet-stream"), digest, size));
+        }
+    }
+
+    @Override
+    public InputStream openBlob(Descriptor d) throws StoreException {
+        String action = "pull blob " + d.digest() + " from " + repo.name();
+        Response r = send(Request.get(url("/blobs/" + d.digest())), action, true);
+        if (r.status() == 404) {
+            r.close();
+            throw new NotFoundException(action, "blob not found in " + repo.name());
+        }
+        if (!r.ok()) throw error(action, r);
+        return new VerifyingInputStream(r.body(), d.digest(), d.size(), action);
+    }
+
+    /**
+     * Tries a cross-repository mount (a registry-side link, no bytes moved). Returns true when the
+     * registry mounted it; false when it fell back to an ordinary upload, which is then cancelled.
+     */
+    public boolean mount(Digest digest, Reference from) throws StoreException {
+        if (!from.registry().equals(repo.registry()) || from.repository().equals(repo.repository())) return false;
+        transport.addScope("repository:" + from.repository() + ":pull");
+        String action = "mount blob " + digest.shortHex() + " from " + from.repository() + " into " + repo.name();
+        URI u = url("/blobs/uploads/?mount=" + digest + "&from=" + enc(from.repository()));
+        try (Response r = send(new Request("POST", u, Map.of(), null, false), action, false)) {
+            if (r.status() == 201) return true;
+            if (r.status() == 202) {
+                // the registry opened an upload instead; abandon it rather than leave it dangling
+                r.header("Location").ifPresent(loc -> {
+                    try (Response ignored = send(new Request("DELETE", resolve(loc), Map.of(), null, true), action, false)) {
+                        // best effort
+                    } catch (StoreException ignored) {
+                        // an orphaned upload session expires on its own
+                    }
+                });
+                return false;
+            }
+            throw error(action, r);
+        }
+    }
+
+    @Override
+    public void putBlob(Descriptor d, BlobSource source) throws StoreException {
+        String action = "push blob " + d.digest() + " to " + repo.name();
+        if (statBlob(d.digest()).isPresent()) return;
+        int attempt = 1;
+        while (true) {
+            try {
+                upload(d, source, action);
+                return;
+            } catch (StoreException e) {
+                if (!e.retryable() || attempt >= options.retry().maxAttempts()) throw e;
+            }
+            try {
+                Thread.sleep(options.retry().backoff(attempt, java.util.concurrent.ThreadLocalRandom.current()).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException(action, "interrupted");
+            }
+            attempt++;
+        }
+    }
+
+    private void upload(Descriptor d, BlobSource source, String action) throws StoreException {
+        URI location;
+        try (Response r = send(new Request("POST", url("/blobs/uploads/"), Map.of(), null, false), action, false)) {
+            if (r.status() != 202) throw error(action, r);
+            location = resolve(r.header("Location").orElseThrow(() ->
+                    new RegistryException(action, 202, null, "registry opened an upload without a Location header", false)));
+        }
+        long chunk = options.chunkSize();
+        if (chunk > 0 && d.size() > chunk) {
+            location = uploadChunks(d, source, location, chunk, action);
+            putUpload(location, d, null, action);
+            return;
+        }
+        Request.Body body = new Request.Body() {
+            @Override
+            public long length() {
+                return d.size();
+            }
+
+            @Override
+            public InputStream open() throws IOException {
+                try {
+                    return source.open();
+                } catch (StoreException e) {
+                    throw new IOException(e);
+                }
+            }
+        };
+        putUpload(location, d, body, action);
+    }
+
+    private URI uploadChunks(Descriptor d, BlobSource source, URI location, long chunk, String action) throws StoreException {
+        try (InputStream in = source.open()) {
+            long offset = 0;
+            while (offset < d.size()) {
+                byte[] buf = in.readNBytes((int) Math.min(chunk, d.size() - offset));
+                if (buf.length == 0) throw new StoreException(action, "source ended after " + offset + " of " + d.size() + " bytes", true, null);
+                Request patch = new Request("PATCH", location, Map.of(
+                        "Content-Type", List.of("application/octet-stream"),
+                        "Content-Range", List.of(offset + "-" + (offset + buf.length - 1))), Request.Body.of(buf), false);
+                try (Response r = send(patch, action, false)) {
+                    if (r.status() != 202) throw error(action, r);
+                    location = resolve(r.header("Location").orElse(location.toString()));
+                }
+                offset += buf.length;
+            }
+            return location;
+        } catch (IOException e) {
+            throw ioError(action, e);
+        }
+    }
+
+    private void putUpload(URI location, Descriptor d, Request.Body body, String action) throws StoreException {
+        String sep = location.getRawQuery() == null ? "?" : "&";
+        URI put = URI.create(location + sep + "digest=" + enc(d.digest().toString()));
+        Request req = new Request("PUT", put, Map.of("Content-Type", List.of("application/octet-stream")), body, false);
+        try (Response r = send(req, action, false)) {
+            if (r.status() != 201 && r.status() != 204) throw error(action, r);
+        }
+    }
+
+    // ---- manifests ----
+
+    @Override
+    public Optional<RawManifest> getManifest(String ref) throws StoreException {
+        String action = "get manifest " + repo.name() + (ref.startsWith("sha256:") ? "@" : ":") + ref;
+        Request req = Request.get(url("/manifests/" + ref)).withHeader("Accept", MediaType.MANIFEST_ACCEPT);
+        try (Response r = send(req, action, true)) {
+            if (r.status() == 404) return Optional.empty();
+            if (!r.ok()) throw error(action, r);
+            byte[] body;
+            try {
+                body = r.readBody(options.maxManifestBytes());
+            } catch (IOException e) {
+                throw ioError(action, e);
+            }
+            if (body == null) {
+                throw new RegistryException(action, r.status(), null, "manifest larger than " + options.maxManifestBytes() + " bytes; refusing it", false);
+            }
+            MediaType declared = r.header("Content-Type").map(MediaType::of).orElse(null);
+            MediaType mt;
+            try {
+                mt = OciJson.detectMediaType(body, declared);
+            } catch (IllegalArgumentException e) {
+                throw new StoreException(action, e.getMessage());
+            }
+            RawManifest m = RawManifest.of(mt, body);
+            if (ref.contains(":") && !m.digest().toString().equals(ref)) {
+                throw new DigestMismatchException(action, Digest.parse(ref), m.digest().toString());
+            }
+            return Optional.of(m);
+        }
+    }
+
+    @Override
+    public Optional<Descriptor> headManifest(String ref) throws StoreException {
+        String action = "check manifest " + repo.name() + (ref.startsWith("sha256:") ? "@" : ":") + ref;
+        Request req = Request.head(url("/manifests/" + ref)).withHeader("Accept", MediaType.MANIFEST_ACCEPT);
+        try (Response r = send(req, action, true)) {
+            if (r.status() == 404) return Optional.empty();
+            if (!r.ok()) throw error(action, r);
+            Optional<String> digest = r.header("Docker-Content-Digest");
+            Optional<String> type = r.header("Content-Type");
+            Optional<String> length = r.header("Content-Length");
+            if (digest.isPresent() && type.isPresent() && length.isPresent()) {
+                return Optional.of(Descriptor.of(MediaType.of(type.get()), Digest.parse(digest.get()), Long.parseLong(length.get())));
+            }
+        }
+        // some registries omit the digest on HEAD: fall back to reading the manifest
+        return getManifest(ref).map(RawManifest::descriptor);
+    }
+
+    @Override
+    public void putManifest(RawManifest m, String tag) throws StoreException {
+        String ref = tag != null ? tag : m.digest().toString();
+        String action = "push manifest " + repo.name() + (tag != null ? ":" + tag : "@" + m.digest());
+        Request req = new Request("PUT", url("/manifests/" + ref),
+                Map.of("Content-Type", List.of(m.mediaType().value())), Request.Body.of(m.bytes()), true);
+        try (Response r = send(req, action, false)) {
+            if (r.status() != 201 && r.status() != 200 && r.status() != 202) throw error(action, r);
+            Optional<String> got = r.header("Docker-Content-Digest");
+            if (got.isPresent() && !got.get().equals(m.digest().toString())) {
+                throw new DigestMismatchException(action, m.digest(), got.get() + " (as computed by the registry)");
+            }
+        }
+    }
+
+    @Override
+    public void deleteManifest(String ref) throws StoreException {
+        String digest = ref;
+        if (!ref.startsWith("sha256:")) {
+            digest = headManifest(ref).orElseThrow(() -> new NotFoundException("delete " + repo.name() + ":" + ref, "no such tag"))
+                    .digest().toString();
+        }
+        String action = "delete manifest " + repo.name() + "@" + digest;
+        try (Response r = send(new Request("DELETE", url("/manifests/" + digest), Map.of(), null, true), action, false)) {
+            if (r.status() == 404) throw new NotFoundException(action, "no such manifest");
+            if (!r.ok()) throw error(action, r);
+        }
+    }
+
+    @Override
+    public List<String> listTags() throws StoreException {
+        String action = "list tags of " + repo.name();
+        List<String> tags = new ArrayList<>();
+        URI next = url("/tags/list?n=1000");
+        for (int page = 0; next != null && page < 10_000; page++) {
+            try (Response r = send(Request.get(next), action, true)) {
+                if (r.status() == 404) return List.of();
+                if (!r.ok()) throw error(action, r);
+                byte[] body = r.readBody(16 << 20);
+                if (body == null) throw new StoreException(action, "tag list page over 16 MiB");
+                JsonNode n = OciJson.readTree(body, "tag list");
+                for (JsonNode t : n.path("tags")) tags.add(t.asText());
+                next = null;
+                for (String link : r.headerValues("Link")) {
+                    Matcher m = LINK_NEXT.matcher(link);
+                    if (m.find()) next = resolve(m.group(1));
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                throw new StoreException(action, e.getMessage(), false, e);
+            }
+        }
+        return tags;
+    }
+
+    /**
+     * OCI 1.1 referrers API; where the registry lacks it (distribution 2.8 answers 404), the tag schema
+     * fallback {@code sha256-<hex>} holding an index of referrers.
+     */
+    @Override
+    public List<Descriptor> referrers(Digest subject) throws StoreException {
+        String action = "list referrers of " + subject.shortHex() + " in " + repo.name();
+        Request req = Request.get(url("/referrers/" + subject)).withHeader("Accept", MediaType.OCI_INDEX.value());
+        try (Response r = send(req, action, true)) {
+            boolean isIndex = r.header("Content-Type").map(ct -> MediaType.of(ct).equals(MediaType.OCI_INDEX)).orElse(false);
+            if (r.ok() && isIndex) {
+                byte[] body = r.readBody(options.maxManifestBytes());
+                if (body == null) throw new StoreException(action, "referrers list too large");
+                return ((ImageIndex) OciJson.parseManifest(MediaType.OCI_INDEX, body)).manifests();
+            }
+            if (r.ok() || r.status() == 404 || r.status() == 405) {
+                return getManifest(referrersTag(subject))
+                        .map(m -> m.parse() instanceof ImageIndex i ? i.manifests() : List.<Descriptor>of())
+                        .orElse(List.of());
+            }
+            throw error(action, r);
+        } catch (IOException e) {
+            throw ioError(action, e);
+        }
+    }
+
+    /** The referrers tag schema: {@code <alg>-<hex>} (distribution-spec, "Referrers Tag Schema"). */
+    public static String referrersTag(Digest d) {
+        return d.algorithm() + "-" + d.hex();
+    }
+
+    // ---- plumbing ----
+
+    private URI resolve(String location) {
+        return base.resolve(location);
+    }
+
+    /** Sends, following redirects for GET/HEAD; the auth layer gives credentials only to the registry host. */
+    private Response send(Request req, String action, boolean followRedirects) throws StoreException {
+        try {
+            Response r = transport.send(req);
+            for (int hop = 0; followRedirects && hop < 5 && isRedirect(r.status()); hop++) {
+                Optional<String> loc = r.header("Location");
+                r.close();
+                if (loc.isEmpty()) throw new RegistryException(action, r.status(), null, "redirect without Location", false);
+                URI target = req.uri().resolve(loc.get());
+                Request next = req.withUri(target).withoutHeader("Authorization");
+                r = transport.send(next);
+                req = next;
+            }
+            return r;
+        } catch (AuthenticationException e) {
+            throw new RegistryException(action, 401, "UNAUTHORIZED", e.getMessage(), false);
+        } catch (IOException e) {
+            throw ioError(action, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(action, "interrupted", false, e);
+        }
+    }
+
+    private static boolean isRedirect(int s) {
+        return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
+    }
+
+    static StoreException ioError(String action, IOException e) {
+        if (e.getCause() instanceof StoreException se) {
+            return se instanceof DigestMismatchException dm ? dm : new StoreException(action, se.getMessage(), se.retryable(), se);
+        }
+        return new StoreException(action, Registries.describe(e), true, e);
+    }
+
+    /** Turns an error response into an exception naming what failed and, where we can tell, what to do. */
+    RegistryException error(String action, Response r) {
+        String body = Redact.text(r.errorBody());
+        r.close();
+        String code = null;
+        String message = null;
+        try {
+            JsonNode n = OciJson.readTree(body.getBytes(StandardCharsets.UTF_8), "error");
+            JsonNode first = n.path("errors").path(0);
+            if (!first.isMissingNode()) {
+                code = first.path("code").asText(null);
+                message = first.path("message").asText(null);
+            }
+        } catch (IllegalArgumentException notJson) {
+            // plain-text error bodies are reported as they are, shortened
+        }
+        String text = "HTTP " + r.status() + (code != null ? " " + code : "")
+                + (message != null ? ": " + message : body.isBlank() ? "" : ": " + abbreviate(body.strip()));
+        String hint = switch (r.status()) {
+            case 401 -> " (not authenticated: log in with docker login, set REGISTRY_AUTH_FILE, or pass --username/--password-stdin)";
+            case 403 -> " (the credentials are not allowed this; check the repository's permissions)";
+            case 429 -> " (rate limited; retried " + options.retry().maxAttempts() + " times)";
+            default -> "";
+        };
+        if (r.status() == 404) return new RegistryException(action, 404, code, text, false);
+        return new RegistryException(action, r.status(), code, text + hint, RetryPolicy.retryableStatus(r.status()));
+    }
+
+    private static String abbreviate(String s) {
+        s = s.replaceAll("\\s+", " ");
+        return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,55 @@
+package io.polyarch.registry;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * How to talk to registries.
+ *
+ * @param insecureHosts   hosts (host[:port]) reached over plain HTTP or unverified TLS; loopback hosts always are
+ * @param retry           retry policy for idempotent requests and whole blob uploads
+ * @param chunkSize       upload blobs larger than this in PATCH chunks of this size; 0 uploads in one PUT
+ * @param maxManifestBytes manifests larger than this are refused (distribution's own limit is 4 MiB)
+ * @param jobs            blobs transferred at once
+ */
+public record RegistryOptions(Set<String> insecureHosts, String userAgent, RetryPolicy retry, Duration connectTimeout,
+                              long chunkSize, int maxManifestBytes, int jobs) {
+    public RegistryOptions {
+        insecureHosts = Set.copyOf(insecureHosts);
+        if (jobs < 1) throw new IllegalArgumentException("jobs must be at least 1");
+    }
+
+    public static RegistryOptions defaults() {
+        return new RegistryOptions(Set.of(), "polyarch/" + version(), RetryPolicy.DEFAULT, Duration.ofSeconds(10),
+                0, 4 * 1024 * 1024, 4);
+    }
+
+    public RegistryOptions withInsecure(Set<String> hosts) {
+        return new RegistryOptions(hosts, userAgent, retry, connectTimeout, chunkSize, maxManifestBytes, jobs);
+    }
+
+    public RegistryOptions withRetry(RetryPolicy r) {
+        return new RegistryOptions(insecureHosts, userAgent, r, connectTimeout, chunkSize, maxManifestBytes, jobs);
+    }
+
+    public RegistryOptions withChunkSize(long c) {
+        return new RegistryOptions(insecureHosts, userAgent, retry, connectTimeout, c, maxManifestBytes, jobs);
+    }
+
+    public RegistryOptions withJobs(int j) {
+        return new RegistryOptions(insecureHosts, userAgent, retry, connectTimeout, chunkSize, maxManifestBytes, j);
+    }
+
+    /** Loopback registries are local by construction, so plain HTTP is allowed there as docker allows it. */
+    public boolean insecure(String registry) {
+        if (insecureHosts.contains(registry) || insecureHosts.contains("*")) return true;
+        String host = registry.startsWith("[") ? registry.substring(1, registry.indexOf(']'))
+                : registry.contains(":") ? registry.substring(0, registry.lastIndexOf(':')) : registry;
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+    }
+
+    public static String version() {
+        String v = RegistryOptions.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}
