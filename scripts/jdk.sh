@@ -3,13 +3,15 @@ java_major() {
   "$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
 }
 find_jdk() {
-  local c
+  local c noglob=
+  case $- in *f*) noglob=1; set +f ;; esac  # mvnw runs with globbing off
   for c in "${JAVA_HOME:-}" "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")" 2>/dev/null)" \
            /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64 /usr/lib/jvm/*; do
     [ -n "$c" ] && [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
     local v; v="$(java_major "$c")"
-    if [ -n "$v" ] && [ "$v" -ge 21 ] 2>/dev/null; then echo "$c"; return 0; fi
+    if [ -n "$v" ] && [ "$v" -ge 21 ] 2>/dev/null; then echo "$c"; [ -z "$noglob" ] || set -f; return 0; fi
   done
+  [ -z "$noglob" ] || set -f
   echo "polyarch: no JDK 21 or newer found (looked at JAVA_HOME, java on PATH, /usr/lib/jvm/*)." >&2
   echo "polyarch: install one (e.g. Temurin 21+ or openjdk-21-jdk) and set JAVA_HOME." >&2
   return 1

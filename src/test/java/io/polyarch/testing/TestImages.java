@@ -1,0 +1,116 @@
+package io.polyarch.testing;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.polyarch.oci.Descriptor;
+import io.polyarch.oci.Digest;
+import io.polyarch.oci.ImageIndex;
+import io.polyarch.oci.ImageManifest;
+import io.polyarch.oci.MediaType;
+import io.polyarch.oci.OciJson;
+import io.polyarch.oci.Platform;
+import io.polyarch.oci.RawManifest;
+import io.polyarch.store.ContentStore;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Makes runnable busybox images for a platform (the busybox-static binaries scripts/setup.sh downloads)
+ * and pushes them. Nothing here is what is under test; the images are checked afterwards by docker and skopeo.
+ */
+public final class TestImages {
+    private TestImages() {
+    }
+
+    public static Path fixtures() {
+        String env = System.getenv("POLYARCH_FIXTURES");
+        Path p = env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache/polyarch/fixtures");
+        if (!Files.isRegularFile(p.resolve("busybox-amd64")) || !Files.isRegularFile(p.resolve("busybox-arm64"))) {
+            throw new IllegalStateException("busybox fixtures missing in " + p + ": run scripts/setup.sh first");
+        }
+        return p;
+    }
+
+    public static byte[] busybox(String arch) {
+        try {
+            return Files.readAllBytes(fixtures().resolve("busybox-" + arch));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A layer with busybox and the applets the tests run, as /bin/... */
+    public static byte[] busyboxLayer(String arch, String marker) {
+        TarBuilder t = new TarBuilder().dir("bin").file("bin/busybox", busybox(arch), 0755);
+        for (String applet : List.of("sh", "uname", "echo", "cat", "env", "ls", "true")) t.symlink("bin/" + applet, "busybox");
+        t.dir("etc").file("etc/polyarch-marker", marker.getBytes(), 0644);
+        return TarBuilder.gzip(t.tar());
+    }
+
+    /**
+     * Pushes an image whose config claims {@code configArch} while its binary is {@code binaryArch}
+     * (the same in honest images). Returns the manifest.
+     */
+    public static RawManifest push(ContentStore store, String tag, String binaryArch, String configArch, boolean docker,
+                                   byte[]... extraLayers) throws Exception {
+        byte[] layer = busyboxLayer(binaryArch, tag + "-" + binaryArch);
+        Descriptor layerDesc = Descriptor.of(docker ? MediaType.DOCKER_LAYER_GZIP : MediaType.OCI_LAYER_GZIP, layer);
+        store.putBlob(layerDesc, () -> new ByteArrayInputStream(layer));
+        var layers = new java.util.ArrayList<>(List.of(layerDesc));
+        var diffIds = new java.util.ArrayList<Digest>();
+        diffIds.add(Digest.sha256(gunzip(layer)));
+        for (byte[] extra : extraLayers) {
+            Descriptor d = Descriptor.of(docker ? MediaType.DOCKER_LAYER_GZIP : MediaType.OCI_LAYER_GZIP, extra);
+            store.putBlob(d, () -> new ByteArrayInputStream(extra));
+            layers.add(d);
+            diffIds.add(Digest.sha256(gunzip(extra)));
+        }
+        ObjectNode cfg = OciJson.mapper().createObjectNode();
+        cfg.put("architecture", configArch);
+        cfg.put("os", "linux");
+        if (configArch.equals("arm64")) cfg.put("variant", "v8");
+        cfg.put("created", "2026-01-01T00:00:00Z");
+        ObjectNode c = cfg.putObject("config");
+        c.putArray("Env").add("PATH=/bin");
+        c.putArray("Cmd").add("uname").add("-m");
+        ObjectNode rootfs = cfg.putObject("rootfs");
+        rootfs.put("type", "layers");
+        ArrayNode ids = rootfs.putArray("diff_ids");
+        diffIds.forEach(d -> ids.add(d.toString()));
+        byte[] cfgBytes = OciJson.bytes(cfg);
+        Descriptor cfgDesc = Descriptor.of(docker ? MediaType.DOCKER_CONFIG : MediaType.OCI_CONFIG, cfgBytes);
+        store.putBlob(cfgDesc, () -> new ByteArrayInputStream(cfgBytes));
+        MediaType mt = docker ? MediaType.DOCKER_MANIFEST : MediaType.OCI_MANIFEST;
+        RawManifest m = RawManifest.of(mt, OciJson.write(new ImageManifest(mt, cfgDesc, layers, null, null, Map.of())));
+        store.putManifest(m, tag);
+        return m;
+    }
+
+    /** An OCI index over the given images, as buildx would push it (optionally with an attestation entry). */
+    public static RawManifest pushIndex(ContentStore store, String tag, List<RawManifest> images, List<Platform> platforms,
+                                        RawManifest attestation) throws Exception {
+        var entries = new java.util.ArrayList<Descriptor>();
+        for (int i = 0; i < images.size(); i++) entries.add(images.get(i).descriptor().withPlatform(platforms.get(i)));
+        if (attestation != null) {
+            entries.add(attestation.descriptor().withPlatform(new Platform("unknown", "unknown", null))
+                    .withAnnotations(Map.of("vnd.docker.reference.type", "attestation-manifest",
+                            "vnd.docker.reference.digest", images.get(0).digest().toString())));
+        }
+        RawManifest idx = RawManifest.of(MediaType.OCI_INDEX, OciJson.write(new ImageIndex(MediaType.OCI_INDEX, entries, null, null, Map.of())));
+        store.putManifest(idx, tag);
+        return idx;
+    }
+
+    public static byte[] gunzip(byte[] gz) {
+        try (var in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(gz))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
