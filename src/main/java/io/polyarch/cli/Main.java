@@ -2,7 +2,7 @@ package io.polyarch.cli;
 
 import io.polyarch.ops.InvalidInputException;
 import io.polyarch.ops.ValidationException;
-import io.polyarch.registry.Redact;
+import io.polyarch.registry.http.Redact;
 import io.polyarch.registry.RegistryOptions;
 import io.polyarch.store.StoreException;
 import picocli.CommandLine;

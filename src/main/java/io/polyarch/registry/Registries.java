@@ -1,5 +1,12 @@
 package io.polyarch.registry;
 
+import io.polyarch.registry.http.Request;
+import io.polyarch.registry.http.Response;
+import io.polyarch.registry.http.Transport;
+import io.polyarch.registry.http.Redact;
+import io.polyarch.registry.http.JdkTransport;
+import io.polyarch.registry.http.RetryTransport;
+
 import io.polyarch.oci.Reference;
 import io.polyarch.registry.auth.AuthSession;
 import io.polyarch.registry.auth.AuthTransport;

@@ -1,5 +1,10 @@
 package io.polyarch.registry;
 
+import io.polyarch.registry.http.Request;
+import io.polyarch.registry.http.Response;
+import io.polyarch.registry.http.Redact;
+import io.polyarch.registry.http.RetryPolicy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polyarch.oci.Descriptor;
 import io.polyarch.oci.Digest;

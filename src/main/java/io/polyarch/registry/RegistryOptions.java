@@ -1,5 +1,7 @@
 package io.polyarch.registry;
 
+import io.polyarch.registry.http.RetryPolicy;
+
 import java.time.Duration;
 import java.util.Set;
 

@@ -2,10 +2,10 @@ package io.polyarch.registry.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.polyarch.registry.Redact;
-import io.polyarch.registry.Request;
-import io.polyarch.registry.Response;
-import io.polyarch.registry.Transport;
+import io.polyarch.registry.http.Redact;
+import io.polyarch.registry.http.Request;
+import io.polyarch.registry.http.Response;
+import io.polyarch.registry.http.Transport;
 
 import java.io.IOException;
 import java.net.URI;

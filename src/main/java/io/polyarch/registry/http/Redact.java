@@ -1,4 +1,4 @@
-package io.polyarch.registry;
+package io.polyarch.registry.http;
 
 import java.net.URI;
 import java.util.regex.Pattern;

@@ -1,4 +1,4 @@
-package io.polyarch.registry;
+package io.polyarch.registry.http;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;

@@ -1,4 +1,4 @@
-package io.polyarch.registry;
+package io.polyarch.registry.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
