@@ -14,7 +14,7 @@ import java.util.Map;
 /** The {@code polyarch} command. Exit codes: 0 success, 1 the work failed, 2 bad usage or config. */
 @Command(name = "polyarch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Build, index and publish multi-architecture container images.",
-        subcommands = {IndexCommand.class, InspectCommand.class, CopyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {IndexCommand.class, InspectCommand.class, CopyCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;

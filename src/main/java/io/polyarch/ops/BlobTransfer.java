@@ -45,7 +45,9 @@ public final class BlobTransfer {
         AtomicLong bytes = new AtomicLong();
         Semaphore permits = new Semaphore(jobs);
         List<Future<Void>> futures = new ArrayList<>();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        // Platform threads, not virtual ones: a blob copy is a long blocking stream, and parking a virtual thread on
+        // every socket read and write made a 208 MiB copy 35% slower (bench/copy.sh: 2.41 s vs 1.76 s).
+        try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(jobs, Math.max(1, unique.size())))) {
             for (Descriptor d : unique.values()) {
                 futures.add(pool.submit(() -> {
                     permits.acquire();
@@ -94,7 +96,12 @@ public final class BlobTransfer {
             }
         }
         if (dst.statBlob(d.digest()).isPresent()) return Outcome.SKIPPED;
-        dst.putBlob(d, () -> src.openBlob(d));
+        if (src instanceof RegistryClient s && dst instanceof RegistryClient) {
+            // registry to registry: the destination verifies the digest on upload, so the bytes are not hashed here too
+            dst.putBlob(d, () -> s.openBlobForRegistryCopy(d));
+        } else {
+            dst.putBlob(d, () -> src.openBlob(d));
+        }
         progress.event("copied " + d.digest().shortHex() + " (" + Sizes.human(d.size()) + ")");
         return Outcome.COPIED;
     }

@@ -4,7 +4,7 @@ import io.polyarch.registry.http.Request;
 import io.polyarch.registry.http.Response;
 import io.polyarch.registry.http.Transport;
 import io.polyarch.registry.http.Redact;
-import io.polyarch.registry.http.JdkTransport;
+import io.polyarch.registry.http.UrlConnectionTransport;
 import io.polyarch.registry.http.RetryTransport;
 
 import io.polyarch.oci.Reference;
@@ -41,9 +41,9 @@ public final class Registries implements AutoCloseable {
         this.options = options;
         this.credentials = credentials;
         if (transport == null) {
-            JdkTransport jdk = new JdkTransport(options.connectTimeout(), options.insecureHosts());
-            this.closeable = jdk;
-            transport = jdk;
+            UrlConnectionTransport conn = new UrlConnectionTransport(options.connectTimeout(), options.insecureHosts());
+            this.closeable = conn;
+            transport = conn;
         } else {
             this.closeable = null;
         }
@@ -76,7 +76,10 @@ public final class Registries implements AutoCloseable {
         if (known != null) return known;
         String action = "ping registry " + registry;
         IOException last = null;
-        for (String scheme : options.insecure(registry) ? new String[]{"https", "http"} : new String[]{"https"}) {
+        // Insecure (loopback or named) hosts are probed over plain HTTP first: a 200/401 from /v2/ settles it, a
+        // TLS-only server refuses it at once, and the JDK's TLS handshake against a plain-HTTP server can hang for
+        // seconds before failing, which made every local command slow.
+        for (String scheme : options.insecure(registry) ? new String[]{"http", "https"} : new String[]{"https"}) {
             URI uri = URI.create(scheme + "://" + registry + "/v2/");
             try (Response r = base.send(Request.get(uri))) {
                 if (r.status() == 200 || r.status() == 401) {
@@ -96,7 +99,7 @@ public final class Registries implements AutoCloseable {
                 last = e;
             } catch (IOException e) {
                 last = e;
-                if (scheme.equals("https") && options.insecure(registry)) continue;
+                if (scheme.equals("http")) continue;
                 break;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -18,6 +18,7 @@ import io.polyarch.registry.auth.AuthenticationException;
 import io.polyarch.store.ContentStore;
 import io.polyarch.store.DigestMismatchException;
 import io.polyarch.store.NotFoundException;
+import io.polyarch.store.SizeLimitedInputStream;
 import io.polyarch.store.StoreException;
 import io.polyarch.store.VerifyingInputStream;
 
@@ -89,6 +90,22 @@ public final class RegistryClient implements ContentStore {
         }
         if (!r.ok()) throw error(action, r);
         return new VerifyingInputStream(r.body(), d.digest(), d.size(), action);
+    }
+
+    /**
+     * Opens a blob for streaming straight into another registry, without hashing it here: the destination
+     * registry computes the digest of what it receives and refuses a mismatch ({@code DIGEST_INVALID}, as the
+     * distribution spec requires), so hashing it twice only costs CPU. The size is still enforced.
+     */
+    public InputStream openBlobForRegistryCopy(Descriptor d) throws StoreException {
+        String action = "pull blob " + d.digest() + " from " + repo.name();
+        Response r = send(Request.get(url("/blobs/" + d.digest())), action, true);
+        if (r.status() == 404) {
+            r.close();
+            throw new NotFoundException(action, "blob not found in " + repo.name());
+        }
+        if (!r.ok()) throw error(action, r);
+        return new SizeLimitedInputStream(r.body(), d.size(), action);
     }
 
     /**

@@ -1,0 +1,30 @@
+# Shared by the benchmarks: local registries and timing, nothing but public tools.
+# Registries record their pid in DIR/pid (start_registry runs in a $(...) subshell, so no shell variable survives).
+BENCH_DIRS_FILE="$(mktemp)"
+bench_cleanup() {
+  while read -r d; do [ -f "$d/pid" ] && kill "$(cat "$d/pid")" 2>/dev/null || true; done < "$BENCH_DIRS_FILE"
+  rm -f "$BENCH_DIRS_FILE"
+}
+stop_registry() { [ -f "$1/pid" ] && kill "$(cat "$1/pid")" 2>/dev/null || true; }
+trap bench_cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_registry DIR -> prints host:port; a fresh CNCF distribution registry storing in DIR
+start_registry() {
+  local dir="$1" port; port="$(free_port)"; mkdir -p "$dir"
+  cat > "$dir/config.yml" <<YAML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$port}
+YAML
+  /usr/bin/docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  echo $! > "$dir/pid"; echo "$dir" >> "$BENCH_DIRS_FILE"
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break; sleep 0.05; done
+  echo "127.0.0.1:$port"
+}
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
+median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.3f}')" "$@"; }
