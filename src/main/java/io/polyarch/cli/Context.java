@@ -9,6 +9,7 @@ final class Context {
     final PrintWriter err;
     final Map<String, String> env;
     private volatile boolean debug;
+    private volatile boolean interactive;
 
     Context(PrintWriter out, PrintWriter err, Map<String, String> env) {
         this.out = out;
@@ -18,6 +19,15 @@ final class Context {
 
     boolean debug() {
         return debug;
+    }
+
+    /** True when standard error is a terminal, so live status lines make sense. */
+    boolean interactive() {
+        return interactive;
+    }
+
+    void interactive(boolean i) {
+        interactive = i;
     }
 
     void debug(boolean d) {

@@ -14,7 +14,7 @@ import java.util.Map;
 /** The {@code polyarch} command. Exit codes: 0 success, 1 the work failed, 2 bad usage or config. */
 @Command(name = "polyarch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Build, index and publish multi-architecture container images.",
-        subcommands = {IndexCommand.class, InspectCommand.class, CopyCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, IndexCommand.class, InspectCommand.class, CopyCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;
@@ -29,12 +29,17 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv()));
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv(), isTerminal()));
     }
 
     /** Runs the CLI with injected streams and environment; the seam the tests use. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        return execute(args, out, err, env, false);
+    }
+
+    static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, boolean terminal) {
         Context ctx = new Context(out, err, env);
+        ctx.interactive(terminal);
         CommandLine cl = new CommandLine(new Main(), new ContextFactory(ctx));
         cl.setOut(out);
         cl.setErr(err);
@@ -52,10 +57,10 @@ public final class Main implements Runnable {
     static int report(Exception ex, PrintWriter err, boolean debug) {
         int code;
         String msg;
-        if (ex instanceof InvalidInputException) {
+        if (ex instanceof InvalidInputException || ex instanceof io.polyarch.pipeline.spec.ConfigException || ex instanceof io.polyarch.git.GitException) {
             code = USAGE;
             msg = ex.getMessage();
-        } else if (ex instanceof ValidationException) {
+        } else if (ex instanceof ValidationException || ex instanceof io.polyarch.pipeline.run.RunFailedException) {
             code = FAILED;
             msg = ex.getMessage();
         } else if (ex instanceof StoreException) {
@@ -77,6 +82,17 @@ public final class Main implements Runnable {
         }
         err.flush();
         return code;
+    }
+
+    /** A console that is a real terminal (JDK 22+ returns a console for redirected streams too, with isTerminal()). */
+    private static boolean isTerminal() {
+        java.io.Console c = System.console();
+        if (c == null) return false;
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -255,7 +255,7 @@ public final class OciLayoutStore implements ContentStore {
         Path p = dir.resolve("index.json");
         synchronized (this) {
             try (FileChannel ch = FileChannel.open(dir.resolve(".index.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
+                 FileLock ignored = lock(ch)) {
                 List<Descriptor> entries = new ArrayList<>(entries());
                 edit.apply(entries);
                 ObjectNode root = (ObjectNode) OciJson.readTree(Files.exists(p) ? Files.readAllBytes(p) : emptyIndex(), "index.json");
@@ -266,6 +266,25 @@ public final class OciLayoutStore implements ContentStore {
                 writeAtomic(p, OciJson.bytes(root));
             } catch (IOException e) {
                 throw new StoreException("update " + p, e.getMessage(), false, e);
+            }
+        }
+    }
+
+    /**
+     * The file lock keeps other processes out; another store object for the same directory in this JVM gets
+     * OverlappingFileLockException instead of blocking, so wait for it here.
+     */
+    private static FileLock lock(FileChannel ch) throws IOException {
+        while (true) {
+            try {
+                return ch.lock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted waiting for the index.json lock");
+                }
             }
         }
     }

@@ -1,0 +1,2 @@
+echo "hello from $(uname -m)"
+cat /app/build-info

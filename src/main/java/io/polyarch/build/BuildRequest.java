@@ -1,0 +1,25 @@
+package io.polyarch.build;
+
+import io.polyarch.oci.Platform;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One platform's build.
+ *
+ * @param context      the build context directory
+ * @param dockerfile   the Dockerfile to build (may be a rewritten copy outside the context)
+ * @param buildArgs    every {@code --build-arg}
+ * @param target       the stage to build, or null for the last
+ * @param scratch      a private directory for this build's temporary files and its output layout
+ * @param name         a unique local image name for the duration of the build
+ * @param insecureBases true when some base image comes from a plain-HTTP registry (loopback or --insecure)
+ * @param serialize    true when the build must hold the engine's lock (bases that could not be pinned on a racy engine)
+ */
+public record BuildRequest(Path context, Path dockerfile, Platform platform, Map<String, String> buildArgs, String target,
+                           Path scratch, String name, boolean insecureBases, boolean serialize) {
+    public BuildRequest {
+        buildArgs = Map.copyOf(buildArgs);
+    }
+}

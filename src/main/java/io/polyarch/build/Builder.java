@@ -1,0 +1,24 @@
+package io.polyarch.build;
+
+import io.polyarch.oci.Platform;
+
+/**
+ * Builds one platform's image from a context and leaves it in an OCI image layout directory, whatever the
+ * engine (docker with BuildKit or the classic builder, buildah). Publishing is not a builder's job: the
+ * pipeline pushes from the layout through polyarch's own registry client.
+ */
+public interface Builder {
+    /** For messages: {@code docker 20.10.24 (BuildKit) on unix:///var/run/docker.sock}. */
+    String describe();
+
+    /** The platform this builder's engine runs natively. */
+    Platform nativePlatform();
+
+    /** True when builds on this engine may run foreign RUN steps only through this machine's binfmt handlers. */
+    boolean usesLocalEmulation();
+
+    /** True when two builds on this engine can race on a shared base tag unless their FROMs are pinned by digest. */
+    boolean needsPinnedBases();
+
+    BuildOutput build(BuildRequest request, BuildLog log) throws BuildException, InterruptedException;
+}

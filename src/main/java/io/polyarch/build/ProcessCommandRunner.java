@@ -1,0 +1,96 @@
+package io.polyarch.build;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Runs real processes. An interrupted caller kills the process and its children. */
+public final class ProcessCommandRunner implements CommandRunner {
+    private ProcessBuilder builder(List<String> cmd, Map<String, String> env, Path dir) {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        if (dir != null) pb.directory(dir.toFile());
+        return pb;
+    }
+
+    @Override
+    public Result run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
+        Path err = Files.createTempFile("polyarch-cmd", ".err");
+        try {
+            Process p = builder(cmd, env, null).redirectError(err.toFile()).start();
+            p.getOutputStream().close();
+            try {
+                byte[] out = p.getInputStream().readAllBytes();
+                int code = p.waitFor();
+                return new Result(code, new String(out, StandardCharsets.UTF_8), Files.readString(err));
+            } catch (InterruptedException e) {
+                kill(p);
+                throw e;
+            }
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+
+    @Override
+    public int stream(List<String> cmd, Map<String, String> env, Path dir, Consumer<String> lines) throws IOException, InterruptedException {
+        Process p = builder(cmd, env, dir).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        try {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = r.readLine()) != null) {
+                    if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+                    lines.accept(l);
+                }
+            }
+            return p.waitFor();
+        } catch (InterruptedException | IOException e) {
+            kill(p);
+            throw e;
+        }
+    }
+
+    @Override
+    public <T> T read(List<String> cmd, Map<String, String> env, OutputReader<T> reader) throws IOException, InterruptedException, BuildException {
+        Path err = Files.createTempFile("polyarch-cmd", ".err");
+        Process p = builder(cmd, env, null).redirectError(err.toFile()).start();
+        p.getOutputStream().close();
+        try (InputStream in = p.getInputStream()) {
+            T value;
+            try {
+                value = reader.read(in);
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException | BuildException e) {
+                kill(p);
+                p.waitFor();
+                String msg = Files.readString(err).strip();
+                if (!msg.isEmpty()) throw new BuildException(String.join(" ", cmd.subList(0, Math.min(2, cmd.size()))) + " failed: " + msg);
+                throw e;
+            }
+            int code = p.waitFor();
+            if (code != 0) {
+                throw new BuildException(String.join(" ", cmd.subList(0, Math.min(2, cmd.size()))) + " exited " + code + ": " + Files.readString(err).strip());
+            }
+            return value;
+        } catch (InterruptedException e) {
+            kill(p);
+            throw e;
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+}

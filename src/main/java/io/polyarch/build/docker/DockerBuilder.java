@@ -1,0 +1,226 @@
+package io.polyarch.build.docker;
+
+import io.polyarch.build.BuildException;
+import io.polyarch.build.BuildLog;
+import io.polyarch.build.BuildOutput;
+import io.polyarch.build.BuildRequest;
+import io.polyarch.build.Builder;
+import io.polyarch.build.CommandRunner;
+import io.polyarch.layout.OciLayoutStore;
+import io.polyarch.oci.Platform;
+import io.polyarch.oci.RawManifest;
+import io.polyarch.store.StoreException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Builds with a Docker engine through the docker CLI: {@code docker buildx build --load} when the client has
+ * buildx, {@code DOCKER_BUILDKIT=1 docker build} with a pre-23 client, else the classic builder (always with
+ * {@code --pull}, which otherwise reuses a local base image of the wrong architecture). The image comes back
+ * with {@code docker save}, so the engine needs no registry credentials and may be remote
+ * ({@code DOCKER_HOST=ssh://...}).
+ */
+public final class DockerBuilder implements Builder {
+    public enum Mode { BUILDX, BUILDKIT, LEGACY }
+
+    private final CommandRunner runner;
+    private final String binary;
+    private final String endpoint;
+    private final Mode mode;
+    private final Map<String, String> env;
+    private final String clientVersion;
+    private final String serverVersion;
+    private final Platform nativePlatform;
+    private final int threads;
+    /** Classic builds whose bases could not be pinned take turns: they would race on the shared base tag. */
+    private final ReentrantLock engineLock = new ReentrantLock();
+
+    private DockerBuilder(CommandRunner runner, String binary, String endpoint, Mode mode, Map<String, String> env,
+                          String clientVersion, String serverVersion, Platform nativePlatform, int threads) {
+        this.runner = runner;
+        this.binary = binary;
+        this.endpoint = endpoint;
+        this.mode = mode;
+        this.env = env;
+        this.clientVersion = clientVersion;
+        this.serverVersion = serverVersion;
+        this.nativePlatform = nativePlatform;
+        this.threads = threads;
+    }
+
+    /**
+     * Finds a docker client that can reach {@code endpoint} (null: the default engine) and picks the best mode.
+     *
+     * @param binary   a configured client, or null to try {@code docker} on PATH and then {@code /usr/bin/docker}
+     * @param want     null for auto
+     * @param baseEnv  the environment to run the client with
+     */
+    public static DockerBuilder detect(CommandRunner runner, String binary, String endpoint, Mode want, Map<String, String> baseEnv,
+                                       int threads) throws BuildException, InterruptedException {
+        Map<String, String> env = new HashMap<>(baseEnv);
+        if (endpoint != null) env.put("DOCKER_HOST", endpoint);
+        List<String> candidates = new ArrayList<>(new LinkedHashSet<>(binary != null ? List.of(binary) : List.of("docker", "/usr/bin/docker")));
+        List<String> problems = new ArrayList<>();
+        DockerBuilder legacyFallback = null;
+        for (String bin : candidates) {
+            CommandRunner.Result v;
+            try {
+                v = runner.run(List.of(bin, "version", "--format", "{{.Client.Version}}|{{.Server.Version}}|{{.Server.Os}}/{{.Server.Arch}}"), env);
+            } catch (IOException e) {
+                problems.add(bin + ": " + e.getMessage());
+                continue;
+            }
+            String[] parts = v.out().strip().split("\\|", -1);
+            if (v.exit() != 0 || parts.length != 3 || parts[1].isBlank()) {
+                problems.add(bin + ": cannot reach the Docker engine" + (endpoint != null ? " at " + endpoint : "") + ": "
+                        + firstLine(v.err().isBlank() ? v.out() : v.err()));
+                continue;
+            }
+            Platform nat;
+            try {
+                nat = Platform.parse(parts[2]);
+            } catch (IllegalArgumentException e) {
+                problems.add(bin + ": engine reports platform " + parts[2]);
+                continue;
+            }
+            boolean buildx = false;
+            try {
+                buildx = runner.run(List.of(bin, "buildx", "version"), env).exit() == 0;
+            } catch (IOException ignored) {
+                // no buildx plugin
+            }
+            int major = major(parts[0]);
+            Mode best = buildx ? Mode.BUILDX : major > 0 && major < 23 ? Mode.BUILDKIT : Mode.LEGACY;
+            Mode chosen = want == null ? best : want;
+            if (want == Mode.BUILDX && !buildx || want == Mode.BUILDKIT && !(buildx || major < 23)) {
+                problems.add(bin + " " + parts[0] + ": no " + (want == Mode.BUILDX ? "buildx plugin" : "BuildKit (needs buildx, or a client before 23.0 with DOCKER_BUILDKIT=1)"));
+                continue;
+            }
+            if (want == Mode.BUILDKIT && buildx) chosen = Mode.BUILDX;
+            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, threads);
+            if (chosen != Mode.LEGACY || want == Mode.LEGACY) return b;
+            if (legacyFallback == null) legacyFallback = b;
+        }
+        if (legacyFallback != null) return legacyFallback;
+        throw new BuildException("no usable docker client: " + String.join("; ", problems)
+                + ". Start the engine (dockerd), set builder.docker.binary, or use builder: buildah");
+    }
+
+    private static int major(String version) {
+        try {
+            return Integer.parseInt(version.replaceFirst("^v", "").split("\\.")[0]);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    static String firstLine(String s) {
+        return s.strip().lines().findFirst().orElse("(no output)");
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public String describe() {
+        return "docker " + clientVersion + " (" + switch (mode) {
+            case BUILDX -> "buildx";
+            case BUILDKIT -> "BuildKit";
+            case LEGACY -> "classic builder";
+        } + ", engine " + serverVersion + " " + nativePlatform + (endpoint != null ? " at " + endpoint : "") + ")";
+    }
+
+    @Override
+    public Platform nativePlatform() {
+        return nativePlatform;
+    }
+
+    @Override
+    public boolean usesLocalEmulation() {
+        return endpoint == null || endpoint.startsWith("unix://");
+    }
+
+    @Override
+    public boolean needsPinnedBases() {
+        return mode == Mode.LEGACY;
+    }
+
+    @Override
+    public BuildOutput build(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary);
+        Map<String, String> e = new HashMap<>(env);
+        switch (mode) {
+            case BUILDX -> cmd.addAll(List.of("buildx", "build", "--load", "--progress=plain"));
+            case BUILDKIT -> {
+                cmd.addAll(List.of("build", "--progress=plain"));
+                e.put("DOCKER_BUILDKIT", "1");
+            }
+            case LEGACY -> {
+                cmd.add("build");
+                e.put("DOCKER_BUILDKIT", "0");
+            }
+        }
+        cmd.addAll(List.of("--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", req.name()));
+        req.buildArgs().forEach((k, v) -> cmd.addAll(List.of("--build-arg", k + "=" + v)));
+        if (req.target() != null) cmd.addAll(List.of("--target", req.target()));
+        cmd.add(req.context().toString());
+
+        Deque<String> tail = new ArrayDeque<>();
+        boolean locked = false;
+        if (req.serialize()) {
+            log.line("polyarch: waiting for the engine: the classic builder shares base tags between platforms");
+            engineLock.lockInterruptibly();
+            locked = true;
+        }
+        try {
+            int code;
+            try {
+                code = runner.stream(cmd, e, req.context(), l -> {
+                    log.line(l);
+                    synchronized (tail) {
+                        tail.addLast(l);
+                        if (tail.size() > 15) tail.removeFirst();
+                    }
+                });
+            } catch (IOException ex) {
+                throw new BuildException("cannot run " + binary + ": " + ex.getMessage(), ex);
+            }
+            if (code != 0) {
+                throw new BuildException("docker build for " + req.platform() + " failed (exit " + code + "):\n    " + String.join("\n    ", tail));
+            }
+            return export(req, e);
+        } finally {
+            if (locked) engineLock.unlock();
+            try {
+                runner.run(List.of(binary, "rmi", "--no-prune", req.name()), env);
+            } catch (IOException ignored) {
+                // the local tag is only ours; leaving it is harmless
+            }
+        }
+    }
+
+    private BuildOutput export(BuildRequest req, Map<String, String> e) throws BuildException, InterruptedException {
+        Path layoutDir = req.scratch().resolve("layout");
+        try {
+            OciLayoutStore layout = OciLayoutStore.open(layoutDir, true);
+            RawManifest m = runner.read(List.of(binary, "save", req.name()), e,
+                    in -> DockerArchive.importTo(in, req.scratch(), layout, threads));
+            return new BuildOutput(layoutDir, m.digest());
+        } catch (StoreException ex) {
+            throw new BuildException("cannot write the built image to " + layoutDir + ": " + ex.getMessage(), ex);
+        } catch (IOException ex) {
+            throw new BuildException("docker save " + req.name() + " failed: " + ex.getMessage(), ex);
+        }
+    }
+}

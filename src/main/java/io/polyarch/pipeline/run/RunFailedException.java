@@ -1,0 +1,8 @@
+package io.polyarch.pipeline.run;
+
+/** The run could not start for a reason of the environment (no engine, no emulation): exit 1, nothing published. */
+public final class RunFailedException extends Exception {
+    public RunFailedException(String message) {
+        super(message);
+    }
+}

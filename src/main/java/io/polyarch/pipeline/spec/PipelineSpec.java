@@ -1,0 +1,81 @@
+package io.polyarch.pipeline.spec;
+
+import io.polyarch.oci.Platform;
+import io.polyarch.store.StoreRef;
+import io.polyarch.tags.TagRule;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one pipeline needs, from {@code polyarch.yaml}, a MakeOps {@code values.yaml} or flags: the
+ * same record whichever front end made it.
+ *
+ * @param origin      where it was read from, for messages ({@code polyarch.yaml} or {@code (flags)})
+ * @param workDir     the build context, relative to the repository root
+ * @param dockerfile  relative to the build context
+ * @param archBuildArg the build argument that receives the architecture name (MakeOps passes {@code ARCH}); empty disables
+ * @param archNames   platform ({@code linux/arm64}) or architecture ({@code arm64}) → the name used in arch tags and {@code archBuildArg}
+ */
+public record PipelineSpec(String origin, String pipelineName, Github github, String workDir, Destination destination,
+                           List<Platform> platforms, String dockerfile, Map<String, String> buildArgs, String target,
+                           String archBuildArg, boolean archTags, Map<String, String> archNames, List<TagRule> tagRules,
+                           BuilderSpec builder, int parallelism) {
+    public PipelineSpec {
+        platforms = List.copyOf(platforms);
+        buildArgs = Map.copyOf(buildArgs);
+        archNames = Map.copyOf(archNames);
+        tagRules = List.copyOf(tagRules);
+    }
+
+    public static final List<Platform> DEFAULT_PLATFORMS = List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64);
+
+    /** The MakeOps source block; polyarch run ignores it (the AWS deployment uses it). */
+    public record Github(String owner, String repo, String branch, String connectionArn, boolean triggerOnPush) {
+    }
+
+    public sealed interface Destination {
+        /** Where it was configured, for messages. */
+        String origin();
+    }
+
+    /** Any OCI registry repository, or an OCI layout directory ({@code oci:DIR}). */
+    public record Target(StoreRef ref, String origin) implements Destination {
+    }
+
+    /** Amazon ECR; needs AWS. */
+    public record Ecr(String repoName, boolean exists, String region, String accountId, String origin) implements Destination {
+    }
+
+    public record BuilderSpec(Kind kind, DockerMode dockerMode, String dockerBinary, Map<String, String> endpoints) {
+        public BuilderSpec {
+            endpoints = Map.copyOf(endpoints);
+        }
+
+        public static BuilderSpec defaults() {
+            return new BuilderSpec(Kind.AUTO, DockerMode.AUTO, null, Map.of());
+        }
+
+        /** The endpoint configured for a platform ({@code DOCKER_HOST} form), or null for the local engine. */
+        public String endpointFor(Platform p) {
+            String e = endpoints.get(p.key());
+            if (e == null) e = endpoints.get(p.normalized().architecture());
+            return e;
+        }
+    }
+
+    public enum Kind { AUTO, DOCKER, BUILDAH }
+
+    /** How to reach BuildKit through the docker CLI; LEGACY is the classic builder (always with --pull). */
+    public enum DockerMode { AUTO, BUILDX, BUILDKIT, LEGACY }
+
+    /** The name of a platform in arch tags and the arch build argument: {@code amd64}, {@code arm64}, {@code armv7}. */
+    public String archName(Platform p) {
+        String n = archNames.get(p.key());
+        if (n == null) n = archNames.get(p.toString());
+        if (n == null) n = archNames.get(p.normalized().architecture());
+        if (n != null) return n;
+        Platform q = p.normalized();
+        return q.architecture() + ("arm".equals(q.architecture()) && q.variant() != null ? q.variant() : "");
+    }
+}

@@ -1,0 +1,131 @@
+package io.polyarch.pipeline.spec;
+
+import io.polyarch.oci.Platform;
+import io.polyarch.store.StoreRef;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpecLoaderTest {
+    static final String MAKEOPS = """
+            pipelineName: my-app-pipeline
+            source:
+              github:
+                owner: acme
+                repo: my-app
+                branch: main
+                connectionArn: arn:aws:codeconnections:eu-west-1:111122223333:connection/abc
+                triggerOnPush: true
+            workDir: services/api
+            destination:
+              ecr:
+                repoName: my-app
+                exists: false
+                tagRules:
+                  - latest
+                  - commit
+                  - commit-short
+            """;
+
+    static PipelineSpec parse(String yaml) throws ConfigException {
+        return SpecLoader.parse("polyarch.yaml", yaml, SpecLoader.Overrides.none());
+    }
+
+    static String error(String yaml) {
+        return assertThrows(ConfigException.class, () -> parse(yaml)).getMessage();
+    }
+
+    @Test
+    void makeOpsValuesYamlIsAcceptedUnchanged() throws Exception {
+        PipelineSpec s = parse(MAKEOPS);
+        assertEquals("my-app-pipeline", s.pipelineName());
+        assertEquals("acme", s.github().owner());
+        assertTrue(s.github().triggerOnPush());
+        assertEquals("services/api", s.workDir());
+        PipelineSpec.Ecr ecr = assertInstanceOf(PipelineSpec.Ecr.class, s.destination());
+        assertEquals("my-app", ecr.repoName());
+        assertFalse(ecr.exists());
+        assertEquals(List.of("latest", "commit", "commit-short"), s.tagRules().stream().map(r -> r.text()).toList());
+        assertEquals(List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), s.platforms());
+        assertEquals("ARCH", s.archBuildArg());
+        assertTrue(s.archTags());
+    }
+
+    @Test
+    void extensionsAndOverrides() throws Exception {
+        PipelineSpec s = SpecLoader.parse("p.yaml", """
+                destination:
+                  registry:
+                    repository: localhost:5000/team/app
+                platforms: [linux/amd64, linux/arm64, linux/arm/v7]
+                buildArgs: {VERSION: "1.2", EMPTY: }
+                archNames: {linux/arm64: arm64v8}
+                archBuildArg: ""
+                builder:
+                  type: docker
+                  endpoints: {linux/arm64: "ssh://ci@graviton"}
+                  docker: {mode: legacy}
+                """, new SpecLoader.Overrides(null, List.of("linux/arm64"), Map.of("VERSION", "2"), null, null, null, null, false, List.of()));
+        assertEquals(new StoreRef.Registry(io.polyarch.oci.Reference.parse("localhost:5000/team/app")), ((PipelineSpec.Target) s.destination()).ref());
+        assertEquals(List.of(Platform.LINUX_ARM64), s.platforms());
+        assertEquals(Map.of("VERSION", "2", "EMPTY", ""), s.buildArgs());
+        assertEquals("arm64v8", s.archName(Platform.LINUX_ARM64));
+        assertEquals("amd64", s.archName(Platform.LINUX_AMD64));
+        assertEquals("armv7", s.archName(Platform.parse("linux/arm/v7")));
+        assertEquals("", s.archBuildArg());
+        assertFalse(s.archTags());
+        assertEquals("ssh://ci@graviton", s.builder().endpointFor(Platform.LINUX_ARM64));
+        assertEquals(PipelineSpec.DockerMode.LEGACY, s.builder().dockerMode());
+    }
+
+    @Test
+    void unknownKeyNamesFileLineAndSuggestsTheClosest() {
+        String e = error("""
+                destination:
+                  ecr:
+                    repoName: app
+                    tagRule: [latest]
+                """);
+        assertTrue(e.startsWith("polyarch.yaml:4:5: destination.ecr.tagRule: unknown key 'tagRule'; did you mean 'tagRules'?"), e);
+        assertTrue(error("platfroms: [linux/amd64]\n").contains("did you mean 'platforms'?"));
+        assertTrue(error("wrkDir: x\n").contains("did you mean 'workDir'?"));
+    }
+
+    @Test
+    void valueErrorsNameTheField() {
+        assertTrue(error("platforms: [linux/amd64, linux/sparc]\n").startsWith("polyarch.yaml:1:26: platforms[1]: unknown architecture 'sparc'"),
+                error("platforms: [linux/amd64, linux/sparc]\n"));
+        assertTrue(error("platforms: [linux/amd64, linux/x86_64]\n").contains("listed twice"));
+        assertTrue(error("destination:\n  ecr:\n    repoName: App_\n").contains("not a valid ECR repository name"));
+        assertTrue(error("destination:\n  ecr:\n    repoName: app\n    exists: maybe\n").contains("destination.ecr.exists: expected true or false"));
+        assertTrue(error("destination:\n  registry:\n    repository: localhost:5000/app:v1\n").contains("names a tag or digest"));
+        assertTrue(error("tagRules: [latest, comit]\n").contains("polyarch.yaml:1:20: tagRules[1]: unknown tag rule 'comit'; did you mean 'commit'?"),
+                error("tagRules: [latest, comit]\n"));
+        assertTrue(error("workDir: ../elsewhere\n").contains("inside the repository"));
+        assertTrue(error("builder: podman\n").contains("expected auto, docker or buildah"));
+        assertTrue(error("builder:\n  endpoints:\n    linux/arm64: graviton\n").contains("not a Docker endpoint"));
+        assertTrue(error("platforms: linux/amd64\n").contains("platforms: expected a list"));
+        assertTrue(error("a: [\n").contains("invalid YAML"));
+        assertTrue(error("pipelineName: a\npipelineName: b\n").contains("appears twice"));
+        assertTrue(error("destination:\n  ecr: {repoName: a}\n  registry: {repository: localhost:5000/a}\n").contains("both 'ecr' and 'registry'"));
+    }
+
+    @Test
+    void literalTagsAndTemplates() throws Exception {
+        PipelineSpec s = parse("tagRules: [{literal: stable}, \"{branch}-{commit-short}\", {type: semver}]\n");
+        assertEquals(List.of("stable", "{branch}-{commit-short}", "semver"), s.tagRules().stream().map(r -> r.text()).toList());
+    }
+
+    @Test
+    void missingFileIsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        var e = assertThrows(ConfigException.class, () -> SpecLoader.load(dir.resolve("nope.yaml"), SpecLoader.Overrides.none()));
+        assertTrue(e.getMessage().contains("nope.yaml: no such config file"), e.getMessage());
+    }
+}
