@@ -16,9 +16,10 @@ import java.util.Map;
  * @param name         a unique local image name for the duration of the build
  * @param insecureBases true when some base image comes from a plain-HTTP registry (loopback or --insecure)
  * @param serialize    true when the build must hold the engine's lock (bases that could not be pinned on a racy engine)
+ * @param oci          write OCI media types (for OCI layout destinations); otherwise Docker v2, as docker push does
  */
 public record BuildRequest(Path context, Path dockerfile, Platform platform, Map<String, String> buildArgs, String target,
-                           Path scratch, String name, boolean insecureBases, boolean serialize) {
+                           Path scratch, String name, boolean insecureBases, boolean serialize, boolean oci) {
     public BuildRequest {
         buildArgs = Map.copyOf(buildArgs);
     }

@@ -124,7 +124,8 @@ final class RunCommand implements Callable<Integer>, Main.HasContext {
                     noArchTags ? Boolean.FALSE : null, tagRules));
             try (Stores stores = registry.stores(ctx, System.in)) {
                 Terminal term = new Terminal(ctx, registry.quiet, json != null && json.equals("-"));
-                PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env, Path.of("/proc/sys/fs/binfmt_misc"), tmp, registry.jobs,
+                PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
+                        Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,
                         new ProcessCommandRunner(), Platform.host());
                 String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
                         + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for " + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());

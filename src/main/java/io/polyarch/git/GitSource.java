@@ -76,7 +76,7 @@ public final class GitSource {
         } catch (IOException e) {
             throw new GitException("cannot create a directory for the clone in " + tempParent + ": " + e.getMessage());
         }
-        try (Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setNoCheckout(true).setCloneAllBranches(true).call()) {
+        try (Git git = Git.cloneRepository().setURI(url).setDirectory(dir.toFile()).setCloneAllBranches(true).call()) {
             Repository repo = git.getRepository();
             String branch = null;
             ObjectId id;
@@ -99,7 +99,7 @@ public final class GitSource {
             if (id == null) {
                 throw new GitException(url + ": no branch, tag or commit '" + (ref == null ? "HEAD" : ref) + "'");
             }
-            git.checkout().setName(id.name()).call();
+            git.checkout().setName(id.name()).setForced(true).call();
             return withClone(describe(repo, dir, branch, env, false), dir);
         } catch (GitAPIException | IOException | RuntimeException e) {
             deleteQuietly(dir);

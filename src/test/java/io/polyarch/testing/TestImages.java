@@ -82,6 +82,9 @@ public final class TestImages {
         rootfs.put("type", "layers");
         ArrayNode ids = rootfs.putArray("diff_ids");
         diffIds.forEach(d -> ids.add(d.toString()));
+        // one history entry per layer, as every real builder writes (buildah refuses images without)
+        ArrayNode history = cfg.putArray("history");
+        for (int i = 0; i < diffIds.size(); i++) history.addObject().put("created", "2026-01-01T00:00:00Z").put("created_by", "polyarch test layer " + i);
         byte[] cfgBytes = OciJson.bytes(cfg);
         Descriptor cfgDesc = Descriptor.of(docker ? MediaType.DOCKER_CONFIG : MediaType.OCI_CONFIG, cfgBytes);
         store.putBlob(cfgDesc, () -> new ByteArrayInputStream(cfgBytes));

@@ -43,7 +43,7 @@ public final class DockerArchive {
     private record Saved(Path file, Digest sha256, long size) {
     }
 
-    public static RawManifest importTo(InputStream tarStream, Path scratch, OciLayoutStore out, int threads) throws IOException, BuildException {
+    public static RawManifest importTo(InputStream tarStream, Path scratch, OciLayoutStore out, int threads, boolean oci) throws IOException, BuildException {
         Path raw = Files.createDirectories(scratch.resolve("save"));
         Map<String, Saved> files = new HashMap<>();
         TarReader tar = new TarReader(tarStream);
@@ -90,16 +90,17 @@ public final class DockerArchive {
             layerFiles.add(s);
         }
         try {
-            Descriptor configDesc = Descriptor.of(MediaType.DOCKER_CONFIG, config.sha256(), config.size());
+            Descriptor configDesc = Descriptor.of(oci ? MediaType.OCI_CONFIG : MediaType.DOCKER_CONFIG, config.sha256(), config.size());
             out.putBlob(configDesc, () -> Files.newInputStream(config.file()));
             ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, layerFiles.size())));
             try {
                 List<Future<Descriptor>> jobs = new ArrayList<>();
-                for (Saved s : layerFiles) jobs.add(pool.submit(() -> compress(s, scratch, out)));
+                for (Saved s : layerFiles) jobs.add(pool.submit(() -> compress(s, scratch, out, oci ? MediaType.OCI_LAYER_GZIP : MediaType.DOCKER_LAYER_GZIP)));
                 List<Descriptor> descs = new ArrayList<>();
                 for (Future<Descriptor> f : jobs) descs.add(f.get());
-                ImageManifest im = new ImageManifest(MediaType.DOCKER_MANIFEST, configDesc, descs, null, null, null);
-                RawManifest rm = RawManifest.of(MediaType.DOCKER_MANIFEST, OciJson.write(im));
+                MediaType type = oci ? MediaType.OCI_MANIFEST : MediaType.DOCKER_MANIFEST;
+                ImageManifest im = new ImageManifest(type, configDesc, descs, null, null, null);
+                RawManifest rm = RawManifest.of(type, OciJson.write(im));
                 out.putManifest(rm, io.polyarch.build.BuildOutput.TAG);
                 return rm;
             } catch (java.util.concurrent.ExecutionException ex) {
@@ -118,7 +119,7 @@ public final class DockerArchive {
         }
     }
 
-    private static Descriptor compress(Saved s, Path scratch, OciLayoutStore out) throws IOException, StoreException {
+    private static Descriptor compress(Saved s, Path scratch, OciLayoutStore out, MediaType layerType) throws IOException, StoreException {
         Path gz = Files.createTempFile(scratch, "layer", ".gz");
         MessageDigest md = Digest.newSha256();
         long size;
@@ -129,7 +130,7 @@ public final class DockerArchive {
             z.finish();
             size = counter.count;
         }
-        Descriptor d = Descriptor.of(MediaType.DOCKER_LAYER_GZIP, Digest.ofSha256(md), size);
+        Descriptor d = Descriptor.of(layerType, Digest.ofSha256(md), size);
         out.putBlob(d, () -> Files.newInputStream(gz));
         Files.deleteIfExists(gz);
         Files.deleteIfExists(s.file());

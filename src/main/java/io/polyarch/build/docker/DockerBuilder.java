@@ -215,7 +215,7 @@ public final class DockerBuilder implements Builder {
         try {
             OciLayoutStore layout = OciLayoutStore.open(layoutDir, true);
             RawManifest m = runner.read(List.of(binary, "save", req.name()), e,
-                    in -> DockerArchive.importTo(in, req.scratch(), layout, threads));
+                    in -> DockerArchive.importTo(in, req.scratch(), layout, threads, req.oci()));
             return new BuildOutput(layoutDir, m.digest());
         } catch (StoreException ex) {
             throw new BuildException("cannot write the built image to " + layoutDir + ": " + ex.getMessage(), ex);

@@ -164,7 +164,8 @@ public final class PipelineRunner {
                             + "); builds on " + b.describe() + " take turns so that no platform gets another's base image");
                 }
                 String name = "polyarch-build/" + repoName(dest) + ":" + runId + "-" + arch.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
-                BuildRequest req = new BuildRequest(context, dockerfile, p, args, spec.target(), scratch, name, pinned.insecure(), serialize);
+                BuildRequest req = new BuildRequest(context, dockerfile, p, args, spec.target(), scratch, name, pinned.insecure(), serialize,
+                        dest instanceof StoreRef.Layout);
                 List<String> archTags = spec.archTags() ? Tags.archTags(tags, arch) : List.of();
                 jobs.add(new Job(p, b, req, archTags));
                 listener.state(p, "queued");
