@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * A built image in an OCI image layout directory, tagged {@link #TAG} there.
  *
  * @param manifest the image manifest's digest in the layout
+ * @param engineMs how long the engine's build command ran (the rest of a build is export)
  */
-public record BuildOutput(Path layout, Digest manifest) {
+public record BuildOutput(Path layout, Digest manifest, long engineMs) {
     public static final String TAG = "image";
 }

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param buildArgs    every {@code --build-arg}
  * @param target       the stage to build, or null for the last
  * @param scratch      a private directory for this build's temporary files and its output layout
- * @param name         a unique local image name for the duration of the build
+ * @param name         the local image name to tag the build with (the image itself is taken by ID)
  * @param insecureBases true when some base image comes from a plain-HTTP registry (loopback or --insecure)
  * @param serialize    true when the build must hold the engine's lock (bases that could not be pinned on a racy engine)
  * @param oci          write OCI media types (for OCI layout destinations); otherwise Docker v2, as docker push does

@@ -7,7 +7,7 @@ import io.polyarch.oci.Platform;
  * engine (docker with BuildKit or the classic builder, buildah). Publishing is not a builder's job: the
  * pipeline pushes from the layout through polyarch's own registry client.
  */
-public interface Builder {
+public interface Builder extends AutoCloseable {
     /** For messages: {@code docker 20.10.24 (BuildKit) on unix:///var/run/docker.sock}. */
     String describe();
 
@@ -21,4 +21,9 @@ public interface Builder {
     boolean needsPinnedBases();
 
     BuildOutput build(BuildRequest request, BuildLog log) throws BuildException, InterruptedException;
+
+    /** Waits for clean-up left running in the background (removing temporary local images). */
+    @Override
+    default void close() {
+    }
 }

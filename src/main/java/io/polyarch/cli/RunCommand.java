@@ -129,7 +129,7 @@ final class RunCommand implements Callable<Integer>, Main.HasContext {
                         new ProcessCommandRunner(), Platform.host());
                 String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
                         + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for " + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
-                term.info(head);
+                if (!registry.quiet) term.info(head);
                 RunReport report;
                 try {
                     report = new PipelineRunner(stores, opts, term).run(spec, checkout);
@@ -197,6 +197,7 @@ final class RunCommand implements Callable<Integer>, Main.HasContext {
             i.tags().forEach(t::add);
             n.put("builder", i.builder());
             n.put("buildMs", i.buildMs());
+            n.put("engineMs", i.engineMs());
             n.put("pushMs", i.pushMs());
             if (i.error() != null) n.put("error", Redact.text(i.error()));
         }

@@ -53,6 +53,20 @@ final class TrainCommand implements Callable<Integer>, Main.HasContext {
             Main.execute(new String[]{"copy", "--all", "-q", "--json", a + ":v1", b + ":v1"}, quiet, quiet, ctx.env);
             Main.execute(new String[]{"inspect", "--json", b + ":v1"}, quiet, quiet, ctx.env);
             Main.execute(new String[]{"inspect", "no such ref"}, quiet, quiet, ctx.env);
+            // the front half of `run`: a Git checkout, the config, tag rules, the Dockerfile (no engine needed)
+            Path repo = dir.resolve("repo");
+            Files.createDirectories(repo);
+            Files.writeString(repo.resolve("Dockerfile"), "ARG BASE=localhost:5000/base\nFROM ${BASE}\nARG ARCH\nRUN echo $ARCH\n");
+            Files.writeString(repo.resolve("polyarch.yaml"), "destination: {registry: {repository: localhost:5000/app, tagRules: [latest, commit-short, branch]}}\n");
+            try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
+                git.add().addFilepattern(".").call();
+                git.commit().setMessage("train").setAuthor("polyarch", "train@polyarch.invalid").setCommitter("polyarch", "train@polyarch.invalid").call();
+            }
+            var checkout = io.polyarch.git.GitSource.open(repo, Map.of());
+            var spec = io.polyarch.pipeline.spec.SpecLoader.load(repo.resolve("polyarch.yaml"), io.polyarch.pipeline.spec.SpecLoader.Overrides.none());
+            io.polyarch.tags.Tags.resolve(spec.tagRules(), new io.polyarch.tags.Tags.Context(checkout.commit(), checkout.branch(), checkout.tags(), Map.of()));
+            io.polyarch.build.Dockerfile.parse(Files.readString(repo.resolve("Dockerfile")));
+            Main.execute(new String[]{"run", "--help"}, quiet, quiet, ctx.env);
             return Main.OK;
         } finally {
             try (var walk = Files.walk(dir)) {

@@ -142,6 +142,75 @@ public final class OciLayoutStore implements ContentStore {
         }
     }
 
+    /**
+     * A blob whose digest is known only once it is written (a layer being compressed): the bytes go to a
+     * temporary file beside the blobs, hashed on the way, and {@link BlobWriter#commit} moves the file under
+     * the digest computed while writing, so it can never be stored under a wrong name.
+     */
+    public BlobWriter newBlobWriter() throws StoreException {
+        Path dirPath = dir.resolve("blobs/sha256");
+        try {
+            Files.createDirectories(dirPath);
+            Path tmp = Files.createTempFile(dirPath, ".tmp-writer", "");
+            return new BlobWriter(tmp);
+        } catch (IOException e) {
+            throw new StoreException("write blob to " + describe(), e.getMessage(), false, e);
+        }
+    }
+
+    /** See {@link #newBlobWriter()}. */
+    public final class BlobWriter extends java.io.FilterOutputStream {
+        private final Path tmp;
+        private final MessageDigest md = Digest.newSha256();
+        private long size;
+        private boolean done;
+
+        private BlobWriter(Path tmp) throws IOException {
+            super(new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16));
+            this.tmp = tmp;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            md.update((byte) b);
+            size++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            md.update(b, off, len);
+            size += len;
+        }
+
+        /** Closes the file and stores it under its digest; returns its descriptor with the given media type. */
+        public Descriptor commit(MediaType mediaType) throws StoreException {
+            Digest d = Digest.ofSha256(md);
+            try {
+                out.close();
+                Path target = blobPath(d);
+                if (Files.isRegularFile(target) && Files.size(target) == size) Files.delete(tmp);
+                else move(tmp, target);
+                done = true;
+                return Descriptor.of(mediaType, d, size);
+            } catch (IOException e) {
+                throw new StoreException("write blob " + d.shortHex() + " to " + describe(), e.getMessage(), false, e);
+            }
+        }
+
+        /** Discards an uncommitted blob. */
+        @Override
+        public void close() throws IOException {
+            if (done) return;
+            try {
+                out.close();
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
     @Override
     public Optional<RawManifest> getManifest(String ref) throws StoreException {
         Optional<Descriptor> d = headManifest(ref);

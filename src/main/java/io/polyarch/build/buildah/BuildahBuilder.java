@@ -72,7 +72,8 @@ public final class BuildahBuilder implements Builder {
     public BuildOutput build(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
         String image = "localhost/" + req.name();
         List<String> cmd = new ArrayList<>(List.of("buildah", "build", "--isolation", "chroot", "--pull", "--layers",
-                "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", image));
+                "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", image,
+                "--iidfile", req.scratch().resolve("iid").toString()));
         if (req.insecureBases()) cmd.add("--tls-verify=false");
         req.buildArgs().forEach((k, v) -> cmd.addAll(List.of("--build-arg", k + "=" + v)));
         if (req.target() != null) cmd.addAll(List.of("--target", req.target()));
@@ -84,6 +85,7 @@ public final class BuildahBuilder implements Builder {
             locked = true;
         }
         try {
+            long started = System.nanoTime();
             int code = runner.stream(cmd, env, req.context(), l -> {
                 log.line(l);
                 synchronized (tail) {
@@ -94,13 +96,16 @@ public final class BuildahBuilder implements Builder {
             if (code != 0) {
                 throw new BuildException("buildah build for " + req.platform() + " failed (exit " + code + "):\n    " + String.join("\n    ", tail));
             }
+            long engineMs = (System.nanoTime() - started) / 1_000_000;
             Path layoutDir = req.scratch().resolve("layout");
-            CommandRunner.Result push = runner.run(List.of("buildah", "push", "--quiet", image, "oci:" + layoutDir + ":" + BuildOutput.TAG), env);
+            // pushed by ID: a concurrent run of the same repository may move the name meanwhile
+            String id = java.nio.file.Files.readString(req.scratch().resolve("iid")).strip();
+            CommandRunner.Result push = runner.run(List.of("buildah", "push", "--quiet", id, "oci:" + layoutDir + ":" + BuildOutput.TAG), env);
             if (push.exit() != 0) throw new BuildException("buildah push to " + layoutDir + " failed: " + push.err().strip());
             try (OciLayoutStore layout = OciLayoutStore.open(layoutDir, false)) {
                 var m = layout.headManifest(BuildOutput.TAG)
                         .orElseThrow(() -> new BuildException("buildah push wrote no image tagged " + BuildOutput.TAG + " in " + layoutDir));
-                return new BuildOutput(layoutDir, m.digest());
+                return new BuildOutput(layoutDir, m.digest(), engineMs);
             }
         } catch (IOException e) {
             throw new BuildException("cannot run buildah: " + e.getMessage(), e);
@@ -108,11 +113,6 @@ public final class BuildahBuilder implements Builder {
             throw new BuildException("cannot read buildah's output: " + e.getMessage(), e);
         } finally {
             if (locked) lock.unlock();
-            try {
-                runner.run(List.of("buildah", "rmi", image), env);
-            } catch (IOException ignored) {
-                // only our temporary name
-            }
         }
     }
 }

@@ -40,12 +40,11 @@ public final class DockerBuilder implements Builder {
     private final String clientVersion;
     private final String serverVersion;
     private final Platform nativePlatform;
-    private final int threads;
     /** Classic builds whose bases could not be pinned take turns: they would race on the shared base tag. */
     private final ReentrantLock engineLock = new ReentrantLock();
 
     private DockerBuilder(CommandRunner runner, String binary, String endpoint, Mode mode, Map<String, String> env,
-                          String clientVersion, String serverVersion, Platform nativePlatform, int threads) {
+                          String clientVersion, String serverVersion, Platform nativePlatform) {
         this.runner = runner;
         this.binary = binary;
         this.endpoint = endpoint;
@@ -54,7 +53,6 @@ public final class DockerBuilder implements Builder {
         this.clientVersion = clientVersion;
         this.serverVersion = serverVersion;
         this.nativePlatform = nativePlatform;
-        this.threads = threads;
     }
 
     /**
@@ -64,19 +62,29 @@ public final class DockerBuilder implements Builder {
      * @param want     null for auto
      * @param baseEnv  the environment to run the client with
      */
-    public static DockerBuilder detect(CommandRunner runner, String binary, String endpoint, Mode want, Map<String, String> baseEnv,
-                                       int threads) throws BuildException, InterruptedException {
+    public static DockerBuilder detect(CommandRunner runner, String binary, String endpoint, Mode want, Map<String, String> baseEnv)
+                                       throws BuildException, InterruptedException {
         Map<String, String> env = new HashMap<>(baseEnv);
         if (endpoint != null) env.put("DOCKER_HOST", endpoint);
         List<String> candidates = new ArrayList<>(new LinkedHashSet<>(binary != null ? List.of(binary) : List.of("docker", "/usr/bin/docker")));
         List<String> problems = new ArrayList<>();
         DockerBuilder legacyFallback = null;
+        // every candidate's two probes at once: each is a process start and an engine round trip
+        Map<String, java.util.concurrent.Future<CommandRunner.Result>> versions = new HashMap<>();
+        Map<String, java.util.concurrent.Future<CommandRunner.Result>> buildxes = new HashMap<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String bin : candidates) {
+                versions.put(bin, pool.submit(() -> runner.run(List.of(bin, "version", "--format",
+                        "{{.Client.Version}}|{{.Server.Version}}|{{.Server.Os}}/{{.Server.Arch}}"), env)));
+                buildxes.put(bin, pool.submit(() -> runner.run(List.of(bin, "buildx", "version"), env)));
+            }
+        }
         for (String bin : candidates) {
             CommandRunner.Result v;
             try {
-                v = runner.run(List.of(bin, "version", "--format", "{{.Client.Version}}|{{.Server.Version}}|{{.Server.Os}}/{{.Server.Arch}}"), env);
-            } catch (IOException e) {
-                problems.add(bin + ": " + e.getMessage());
+                v = versions.get(bin).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                problems.add(bin + ": " + e.getCause().getMessage());
                 continue;
             }
             String[] parts = v.out().strip().split("\\|", -1);
@@ -92,11 +100,11 @@ public final class DockerBuilder implements Builder {
                 problems.add(bin + ": engine reports platform " + parts[2]);
                 continue;
             }
-            boolean buildx = false;
+            boolean buildx;
             try {
-                buildx = runner.run(List.of(bin, "buildx", "version"), env).exit() == 0;
-            } catch (IOException ignored) {
-                // no buildx plugin
+                buildx = buildxes.get(bin).get().exit() == 0;
+            } catch (java.util.concurrent.ExecutionException e) {
+                buildx = false; // no buildx plugin
             }
             int major = major(parts[0]);
             Mode best = buildx ? Mode.BUILDX : major > 0 && major < 23 ? Mode.BUILDKIT : Mode.LEGACY;
@@ -106,7 +114,7 @@ public final class DockerBuilder implements Builder {
                 continue;
             }
             if (want == Mode.BUILDKIT && buildx) chosen = Mode.BUILDX;
-            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, threads);
+            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat);
             if (chosen != Mode.LEGACY || want == Mode.LEGACY) return b;
             if (legacyFallback == null) legacyFallback = b;
         }
@@ -171,7 +179,11 @@ public final class DockerBuilder implements Builder {
                 e.put("DOCKER_BUILDKIT", "0");
             }
         }
-        cmd.addAll(List.of("--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", req.name()));
+        // The image is saved by the ID the build reports, never by the tag: a concurrent run of the same repository may
+        // re-point the tag, and the tag is left for the next build to move, as `docker build -t` would.
+        Path iidFile = req.scratch().resolve("iid");
+        cmd.addAll(List.of("--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", req.name(),
+                "--iidfile", iidFile.toString()));
         req.buildArgs().forEach((k, v) -> cmd.addAll(List.of("--build-arg", k + "=" + v)));
         if (req.target() != null) cmd.addAll(List.of("--target", req.target()));
         cmd.add(req.context().toString());
@@ -185,6 +197,7 @@ public final class DockerBuilder implements Builder {
         }
         try {
             int code;
+            long started = System.nanoTime();
             try {
                 code = runner.stream(cmd, e, req.context(), l -> {
                     log.line(l);
@@ -199,28 +212,30 @@ public final class DockerBuilder implements Builder {
             if (code != 0) {
                 throw new BuildException("docker build for " + req.platform() + " failed (exit " + code + "):\n    " + String.join("\n    ", tail));
             }
-            return export(req, e);
+            long engineMs = (System.nanoTime() - started) / 1_000_000;
+            String id;
+            try {
+                id = java.nio.file.Files.readString(iidFile).strip();
+            } catch (IOException ex) {
+                throw new BuildException("docker build for " + req.platform() + " reported no image ID (" + iidFile + "): " + ex.getMessage());
+            }
+            return export(req, e, engineMs, id);
         } finally {
             if (locked) engineLock.unlock();
-            try {
-                runner.run(List.of(binary, "rmi", "--no-prune", req.name()), env);
-            } catch (IOException ignored) {
-                // the local tag is only ours; leaving it is harmless
-            }
         }
     }
 
-    private BuildOutput export(BuildRequest req, Map<String, String> e) throws BuildException, InterruptedException {
+    private BuildOutput export(BuildRequest req, Map<String, String> e, long engineMs, String imageId) throws BuildException, InterruptedException {
         Path layoutDir = req.scratch().resolve("layout");
         try {
             OciLayoutStore layout = OciLayoutStore.open(layoutDir, true);
-            RawManifest m = runner.read(List.of(binary, "save", req.name()), e,
-                    in -> DockerArchive.importTo(in, req.scratch(), layout, threads, req.oci()));
-            return new BuildOutput(layoutDir, m.digest());
+            RawManifest m = runner.read(List.of(binary, "save", imageId), e,
+                    in -> DockerArchive.importTo(in, layout, req.oci()));
+            return new BuildOutput(layoutDir, m.digest(), engineMs);
         } catch (StoreException ex) {
             throw new BuildException("cannot write the built image to " + layoutDir + ": " + ex.getMessage(), ex);
         } catch (IOException ex) {
-            throw new BuildException("docker save " + req.name() + " failed: " + ex.getMessage(), ex);
+            throw new BuildException("docker save " + imageId + " (" + req.name() + ") failed: " + ex.getMessage(), ex);
         }
     }
 }

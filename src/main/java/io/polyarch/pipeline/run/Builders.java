@@ -12,20 +12,23 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** One builder per engine: the local one, and each configured native endpoint. Detected once per run. */
-final class Builders {
+final class Builders implements AutoCloseable {
     private final PipelineSpec.BuilderSpec spec;
     private final CommandRunner runner;
     private final Map<String, String> env;
     private final Platform host;
-    private final int threads;
     private final Map<String, Builder> byEndpoint = new HashMap<>();
 
-    Builders(PipelineSpec.BuilderSpec spec, CommandRunner runner, Map<String, String> env, Platform host, int threads) {
+    Builders(PipelineSpec.BuilderSpec spec, CommandRunner runner, Map<String, String> env, Platform host) {
         this.spec = spec;
         this.runner = runner;
         this.env = env;
         this.host = host;
-        this.threads = threads;
+    }
+
+    @Override
+    public synchronized void close() {
+        byEndpoint.values().forEach(Builder::close);
     }
 
     synchronized Builder forPlatform(Platform p) throws RunFailedException, InterruptedException {
@@ -48,7 +51,7 @@ final class Builders {
         try {
             switch (spec.kind()) {
                 case DOCKER:
-                    return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env, threads);
+                    return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env);
                 case BUILDAH:
                     if (endpoint != null) {
                         throw new RunFailedException("builder.endpoints (" + p + " → " + endpoint + ") need the docker builder; buildah builds on this machine only");
@@ -56,7 +59,7 @@ final class Builders {
                     return BuildahBuilder.detect(runner, env, host);
                 default:
                     try {
-                        return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env, threads);
+                        return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env);
                     } catch (BuildException docker) {
                         if (endpoint != null) throw docker;
                         try {

@@ -121,7 +121,7 @@ public final class PipelineRunner {
         if (src.dirty()) notes.add("the working tree has uncommitted changes: they are built, and tagged as commit " + Tags.commitShort(src.commit()));
         notes.forEach(listener::note);
 
-        Builders builders = new Builders(spec.builder(), opts.commands(), opts.env(), opts.host(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        Builders builders = new Builders(spec.builder(), opts.commands(), opts.env(), opts.host());
         Path runDir;
         try {
             Files.createDirectories(opts.tempDir());
@@ -130,8 +130,6 @@ public final class PipelineRunner {
             throw new RunFailedException("cannot create a scratch directory in " + opts.tempDir() + ": " + e.getMessage());
         }
         try {
-            String runId = runDir.getFileName().toString().replaceAll("[^a-z0-9]", "").toLowerCase(Locale.ROOT);
-            runId = runId.substring(Math.max(0, runId.length() - 10));
             Map<String, Optional<RawManifest>> baseCache = new HashMap<>();
             List<Job> jobs = new ArrayList<>();
             for (Platform p : spec.platforms()) {
@@ -163,7 +161,7 @@ public final class PipelineRunner {
                     listener.note(p + ": some FROM images could not be pinned to a digest (" + String.join("; ", pinned.problems())
                             + "); builds on " + b.describe() + " take turns so that no platform gets another's base image");
                 }
-                String name = "polyarch-build/" + repoName(dest) + ":" + runId + "-" + arch.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
+                String name = "polyarch-build/" + repoName(dest) + ":" + arch.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
                 BuildRequest req = new BuildRequest(context, dockerfile, p, args, spec.target(), scratch, name, pinned.insecure(), serialize,
                         dest instanceof StoreRef.Layout);
                 List<String> archTags = spec.archTags() ? Tags.archTags(tags, arch) : List.of();
@@ -196,6 +194,7 @@ public final class PipelineRunner {
             durations.put("prepare", prepareMs);
             for (RunReport.ImageReport r : images) {
                 durations.put("build:" + r.platform(), r.buildMs());
+                durations.put("engine:" + r.platform(), r.engineMs());
                 durations.put("push:" + r.platform(), r.pushMs());
             }
             String repository = repositoryText(dest);
@@ -233,6 +232,7 @@ public final class PipelineRunner {
         } catch (IOException e) {
             throw new RunFailedException("cannot prepare the build in " + runDir + ": " + e.getMessage());
         } finally {
+            builders.close();
             deleteTree(runDir);
         }
     }
@@ -266,16 +266,16 @@ public final class PipelineRunner {
                 }
                 long size = m.size() + im.blobs().stream().mapToLong(Descriptor::size).sum();
                 listener.state(p, "pushed");
-                return new RunReport.ImageReport(p, "pushed", m.digest(), size, written, buildMs, ms(tp), j.builder().describe(), null);
+                return new RunReport.ImageReport(p, "pushed", m.digest(), size, written, buildMs, out.engineMs(), ms(tp), j.builder().describe(), null);
             }
         } catch (BuildException | StoreException | RuntimeException e) {
             listener.state(p, "failed");
             String msg = e instanceof RuntimeException ? "internal error: " + e : e.getMessage();
-            return new RunReport.ImageReport(p, "failed", null, 0, List.of(), buildMs == 0 ? ms(t0) : buildMs, 0, j.builder().describe(), msg);
+            return new RunReport.ImageReport(p, "failed", null, 0, List.of(), buildMs == 0 ? ms(t0) : buildMs, 0, 0, j.builder().describe(), msg);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             listener.state(p, "cancelled");
-            return new RunReport.ImageReport(p, "cancelled", null, 0, List.of(), ms(t0), 0, j.builder().describe(), "cancelled");
+            return new RunReport.ImageReport(p, "cancelled", null, 0, List.of(), ms(t0), 0, 0, j.builder().describe(), "cancelled");
         }
     }
 

@@ -34,10 +34,12 @@ public record RunReport(String repository, String commit, String branch, List<St
      *
      * @param state     {@code pushed}, {@code failed} or {@code cancelled}
      * @param tags      arch tags written or already in place
+     * @param buildMs   build and export into a local layout
+     * @param engineMs  of which the engine's build command
      * @param error     why it failed, or null
      */
     public record ImageReport(Platform platform, String state, Digest digest, long size, List<String> tags, long buildMs,
-                              long pushMs, String builder, String error) {
+                              long engineMs, long pushMs, String builder, String error) {
         public ImageReport {
             tags = List.copyOf(tags);
         }

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# polyarch run vs the hand-made pipeline script (bench/handmade.sh) on the same repository and machine, same
+# run, each from a cold engine (build cache pruned, images removed; the registry keeps only the base image).
+# Prints each wall time, the medians, the ratio, and polyarch's overhead beyond the builds themselves
+# (its wall time minus the longest engine build, from its --json durations).
+# usage: bench/run.sh [RUNS]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/bench/lib.sh"
+RUNS="${1:-3}"
+D=/usr/bin/docker
+FIXTURES="${POLYARCH_FIXTURES:-$HOME/.cache/polyarch/fixtures}"
+work="$(mktemp -d)"
+reg="$(start_registry "$work/reg")"
+"$ROOT/polyarch" --version >/dev/null   # builds the jar and its start-up cache once, outside the timings
+
+# the base image: busybox for both architectures, published with polyarch itself (not timed)
+mkdir -p "$work/base" && cp "$ROOT/examples/busybox-base/Dockerfile" "$work/base/"
+cp "$FIXTURES/busybox-amd64" "$FIXTURES/busybox-arm64" "$work/base/"
+git -C "$work/base" init -q && git -C "$work/base" add -A && git -C "$work/base" -c user.name=b -c user.email=b@b commit -qm base
+"$ROOT/polyarch" run -q --source "$work/base" --to "$reg/base" --tag-rule latest >/dev/null
+
+# the application: a RUN step with real work (24 MiB of random data, a shell loop), slow under QEMU as real builds are
+mkdir -p "$work/app"
+cat > "$work/app/Dockerfile" <<DOCKERFILE
+FROM $reg/base:latest
+ARG ARCH=none
+RUN dd if=/dev/urandom of=/payload bs=1M count=24 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
+CMD ["cat", "/built.txt"]
+DOCKERFILE
+git -C "$work/app" init -q && git -C "$work/app" add -A && git -C "$work/app" -c user.name=b -c user.email=b@b commit -qm app
+short="$(git -C "$work/app" rev-parse HEAD | cut -c1-8)"
+
+cold() {
+  "$D" builder prune -af >/dev/null 2>&1 || true
+  "$D" images --format '{{.Repository}}:{{.Tag}}' | grep -E "^($reg/|polyarch-build/)" | xargs -r "$D" rmi -f >/dev/null 2>&1 || true
+}
+
+p_times=(); s_times=(); overheads=()
+for i in $(seq 1 "$RUNS"); do
+  for who in polyarch script; do
+    cold
+    t0="$(now)"
+    if [ "$who" = polyarch ]; then
+      "$ROOT/polyarch" run -q --source "$work/app" --to "$reg/p$i" --tag-rule commit-short --json "$work/p$i.json" >/dev/null
+      t1="$(now)"; wall="$(elapsed "$t0" "$t1")"; p_times+=("$wall")
+      engine="$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['durationsMs']; print(max(v for k,v in d.items() if k.startswith('engine:'))/1000)" "$work/p$i.json")"
+      overheads+=("$(python3 -c "print(f'{$wall - $engine:.3f}')")")
+      echo "run $i polyarch: ${wall}s (longest engine build ${engine}s, overhead ${overheads[-1]}s)"
+    else
+      bash "$ROOT/bench/handmade.sh" "$reg/s$i" "$short" "$work/app"
+      t1="$(now)"; wall="$(elapsed "$t0" "$t1")"; s_times+=("$wall")
+      echo "run $i script:   ${wall}s"
+    fi
+  done
+  # both published a two-platform index that resolves
+  for r in "p$i" "s$i"; do
+    n="$(skopeo inspect --tls-verify=false --raw "docker://$reg/$r:$short" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["manifests"]))')"
+    [ "$n" = 2 ] || { echo "$r:$short has $n manifests, expected 2" >&2; exit 1; }
+  done
+done
+pm="$(median "${p_times[@]}")"; sm="$(median "${s_times[@]}")"; om="$(median "${overheads[@]}")"
+echo "median polyarch ${pm}s, script ${sm}s, ratio polyarch/script $(python3 -c "print(f'{$pm/$sm:.2f}')")x; polyarch overhead beyond the builds ${om}s"
