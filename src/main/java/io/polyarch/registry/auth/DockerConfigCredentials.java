@@ -22,7 +22,10 @@ import java.util.concurrent.TimeUnit;
  * The same file format serves {@code REGISTRY_AUTH_FILE} (containers-auth.json).
  */
 public final class DockerConfigCredentials implements CredentialProvider {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Built on first use: creating Jackson's ObjectMapper costs ~0.1 s of a cold start, which a run can overlap with other work. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     private static final String HUB_KEY = "https://index.docker.io/v1/";
     private final Path file;
     private final HelperRunner helpers;
@@ -53,7 +56,7 @@ public final class DockerConfigCredentials implements CredentialProvider {
         if (!Files.isRegularFile(file)) return Optional.empty();
         JsonNode root;
         try {
-            root = MAPPER.readTree(file.toFile());
+            root = Json.MAPPER.readTree(file.toFile());
         } catch (IOException e) {
             throw new IOException("cannot read credentials file " + file + ": not valid JSON (" + e.getClass().getSimpleName() + ")");
         }
@@ -133,7 +136,7 @@ public final class DockerConfigCredentials implements CredentialProvider {
                 if (msg.contains("credentials not found")) return Optional.empty();
                 throw new IOException("credential helper '" + exe + "' failed with exit code " + p.exitValue());
             }
-            JsonNode n = MAPPER.readTree(out);
+            JsonNode n = Json.MAPPER.readTree(out);
             String user = textOrNull(n.get("Username"));
             String secret = textOrNull(n.get("Secret"));
             if (secret == null) return Optional.empty();
