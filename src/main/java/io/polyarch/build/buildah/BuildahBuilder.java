@@ -6,15 +6,14 @@ import io.polyarch.build.BuildOutput;
 import io.polyarch.build.BuildRequest;
 import io.polyarch.build.Builder;
 import io.polyarch.build.CommandRunner;
+import io.polyarch.build.LogTail;
 import io.polyarch.layout.OciLayoutStore;
 import io.polyarch.oci.Platform;
 import io.polyarch.store.StoreException;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -75,10 +74,8 @@ public final class BuildahBuilder implements Builder {
                 "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", image,
                 "--iidfile", req.scratch().resolve("iid").toString()));
         if (req.insecureBases()) cmd.add("--tls-verify=false");
-        req.buildArgs().forEach((k, v) -> cmd.addAll(List.of("--build-arg", k + "=" + v)));
-        if (req.target() != null) cmd.addAll(List.of("--target", req.target()));
-        cmd.add(req.context().toString());
-        Deque<String> tail = new ArrayDeque<>();
+        cmd.addAll(LogTail.argsAndContext(req));
+        LogTail tail = new LogTail(log);
         boolean locked = false;
         if (req.serialize()) {
             lock.lockInterruptibly();
@@ -86,15 +83,9 @@ public final class BuildahBuilder implements Builder {
         }
         try {
             long started = System.nanoTime();
-            int code = runner.stream(cmd, env, req.context(), l -> {
-                log.line(l);
-                synchronized (tail) {
-                    tail.addLast(l);
-                    if (tail.size() > 15) tail.removeFirst();
-                }
-            });
+            int code = runner.stream(cmd, env, req.context(), tail::line);
             if (code != 0) {
-                throw new BuildException("buildah build for " + req.platform() + " failed (exit " + code + "):\n    " + String.join("\n    ", tail));
+                throw new BuildException("buildah build for " + req.platform() + " failed (exit " + code + "):\n" + tail.text());
             }
             long engineMs = (System.nanoTime() - started) / 1_000_000;
             Path layoutDir = req.scratch().resolve("layout");

@@ -6,6 +6,7 @@ import io.polyarch.build.BuildOutput;
 import io.polyarch.build.BuildRequest;
 import io.polyarch.build.Builder;
 import io.polyarch.build.CommandRunner;
+import io.polyarch.build.LogTail;
 import io.polyarch.layout.OciLayoutStore;
 import io.polyarch.oci.Platform;
 import io.polyarch.oci.RawManifest;
@@ -13,9 +14,7 @@ import io.polyarch.store.StoreException;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -184,11 +183,8 @@ public final class DockerBuilder implements Builder {
         Path iidFile = req.scratch().resolve("iid");
         cmd.addAll(List.of("--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", req.name(),
                 "--iidfile", iidFile.toString()));
-        req.buildArgs().forEach((k, v) -> cmd.addAll(List.of("--build-arg", k + "=" + v)));
-        if (req.target() != null) cmd.addAll(List.of("--target", req.target()));
-        cmd.add(req.context().toString());
-
-        Deque<String> tail = new ArrayDeque<>();
+        cmd.addAll(LogTail.argsAndContext(req));
+        LogTail tail = new LogTail(log);
         boolean locked = false;
         if (req.serialize()) {
             log.line("polyarch: waiting for the engine: the classic builder shares base tags between platforms");
@@ -199,18 +195,12 @@ public final class DockerBuilder implements Builder {
             int code;
             long started = System.nanoTime();
             try {
-                code = runner.stream(cmd, e, req.context(), l -> {
-                    log.line(l);
-                    synchronized (tail) {
-                        tail.addLast(l);
-                        if (tail.size() > 15) tail.removeFirst();
-                    }
-                });
+                code = runner.stream(cmd, e, req.context(), tail::line);
             } catch (IOException ex) {
                 throw new BuildException("cannot run " + binary + ": " + ex.getMessage(), ex);
             }
             if (code != 0) {
-                throw new BuildException("docker build for " + req.platform() + " failed (exit " + code + "):\n    " + String.join("\n    ", tail));
+                throw new BuildException("docker build for " + req.platform() + " failed (exit " + code + "):\n" + tail.text());
             }
             long engineMs = (System.nanoTime() - started) / 1_000_000;
             String id;

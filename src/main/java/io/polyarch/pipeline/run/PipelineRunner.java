@@ -81,7 +81,8 @@ public final class PipelineRunner {
     }
 
     /** What one platform's build needs, decided before anything starts. */
-    private record Job(Platform platform, Builder builder, BuildRequest request, List<String> archTags) {
+    /** {@code base}: the pinned image the built stage starts from, whose layers the result must begin with; or null. */
+    private record Job(Platform platform, Builder builder, BuildRequest request, List<String> archTags, Reference base) {
     }
 
     public RunReport run(PipelineSpec spec, GitSource.Checkout src) throws ConfigException, RunFailedException, InterruptedException {
@@ -165,7 +166,7 @@ public final class PipelineRunner {
                 BuildRequest req = new BuildRequest(context, dockerfile, p, args, spec.target(), scratch, name, pinned.insecure(), serialize,
                         dest instanceof StoreRef.Layout);
                 List<String> archTags = spec.archTags() ? Tags.archTags(tags, arch) : List.of();
-                jobs.add(new Job(p, b, req, archTags));
+                jobs.add(new Job(p, b, req, archTags, pinned.finalBase(df, spec.target())));
                 listener.state(p, "queued");
             }
             long prepareMs = ms(t0);
@@ -256,6 +257,7 @@ public final class PipelineRunner {
                     throw new BuildException("the build for " + p + " produced an image whose config says " + cfg.platform()
                             + " (a base image of the wrong architecture?); not pushed");
                 }
+                checkBase(j, cfg);
                 new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, im.blobs());
                 target.putManifest(m, null);
                 List<String> written = new ArrayList<>();
@@ -279,8 +281,42 @@ public final class PipelineRunner {
         }
     }
 
+    /**
+     * The config's platform is what the engine was asked for, not proof of what is inside: an engine that takes a
+     * base image of another architecture still labels the result with the requested one. The built image must
+     * start with the layers of the base pinned for its platform.
+     */
+    private void checkBase(Job j, ImageConfig built) throws StoreException, BuildException {
+        if (j.base() == null) return;
+        List<Digest> expected;
+        try (ContentStore s = stores.open(new StoreRef.Registry(j.base()), false)) {
+            RawManifest m = Images.require(s, j.base().identifier(), "base image " + j.base());
+            if (!(Images.parse(m, "base image " + j.base()) instanceof ImageManifest bm)) return;
+            expected = Images.config(s, bm).diffIds();
+        }
+        List<Digest> got = built.diffIds();
+        if (got.size() < expected.size() || !got.subList(0, expected.size()).equals(expected)) {
+            throw new BuildException("the " + j.platform() + " image is not built on the " + j.platform() + " base " + j.base()
+                    + " (its layers do not start with that image's): the engine used another base image; not pushed");
+        }
+    }
+
     /** FROM images pinned to the digest of this platform's image, so that no two builds share a mutable tag. */
     private record Pinned(Map<Integer, String> lines, boolean complete, boolean insecure, List<String> problems) {
+        /** The pinned image under the stage that is built (following FROM other-stage links), or null. */
+        Reference finalBase(Dockerfile df, String target) {
+            List<Dockerfile.From> froms = df.froms();
+            Dockerfile.From f = target == null ? froms.get(froms.size() - 1)
+                    : froms.stream().filter(x -> target.equalsIgnoreCase(x.stageName())).findFirst().orElse(null);
+            for (int hops = 0; f != null && hops <= froms.size(); hops++) {
+                String pinnedRef = lines.get(f.line());
+                if (pinnedRef != null) return Reference.parse(pinnedRef);
+                String img = f.image().toLowerCase(Locale.ROOT);
+                int idx = froms.indexOf(f);
+                f = froms.subList(0, idx).stream().filter(x -> img.equals(x.stageName())).reduce((a, b) -> b).orElse(null);
+            }
+            return null;
+        }
     }
 
     private Pinned pin(Dockerfile df, Platform p, Builder b, Map<String, String> buildArgs, Map<String, Optional<RawManifest>> cache)
