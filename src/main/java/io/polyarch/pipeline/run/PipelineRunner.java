@@ -242,6 +242,14 @@ public final class PipelineRunner {
         Platform p = j.platform();
         long t0 = System.nanoTime();
         long buildMs = 0;
+        // the base's layer list is fetched while the engine builds; it is only compared afterwards
+        java.util.concurrent.CompletableFuture<List<Digest>> base = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return baseLayers(j);
+            } catch (StoreException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, Thread.ofVirtual()::start);
         try {
             listener.state(p, "building");
             BuildOutput out = j.builder().build(j.request(), line -> listener.log(p, line));
@@ -257,7 +265,7 @@ public final class PipelineRunner {
                     throw new BuildException("the build for " + p + " produced an image whose config says " + cfg.platform()
                             + " (a base image of the wrong architecture?); not pushed");
                 }
-                checkBase(j, cfg);
+                checkBase(j, cfg, base);
                 new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, im.blobs());
                 target.putManifest(m, null);
                 List<String> written = new ArrayList<>();
@@ -286,18 +294,30 @@ public final class PipelineRunner {
      * base image of another architecture still labels the result with the requested one. The built image must
      * start with the layers of the base pinned for its platform.
      */
-    private void checkBase(Job j, ImageConfig built) throws StoreException, BuildException {
-        if (j.base() == null) return;
+    private void checkBase(Job j, ImageConfig built, java.util.concurrent.CompletableFuture<List<Digest>> base)
+            throws StoreException, BuildException, InterruptedException {
         List<Digest> expected;
-        try (ContentStore s = stores.open(new StoreRef.Registry(j.base()), false)) {
-            RawManifest m = Images.require(s, j.base().identifier(), "base image " + j.base());
-            if (!(Images.parse(m, "base image " + j.base()) instanceof ImageManifest bm)) return;
-            expected = Images.config(s, bm).diffIds();
+        try {
+            expected = base.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreException se) throw se;
+            throw new BuildException("cannot read the base image " + j.base() + ": " + e.getCause(), e.getCause());
         }
+        if (expected == null) return;
         List<Digest> got = built.diffIds();
         if (got.size() < expected.size() || !got.subList(0, expected.size()).equals(expected)) {
             throw new BuildException("the " + j.platform() + " image is not built on the " + j.platform() + " base " + j.base()
                     + " (its layers do not start with that image's): the engine used another base image; not pushed");
+        }
+    }
+
+    /** The diff_ids of the job's pinned base, or null when it has none (scratch, or not pinned). */
+    private List<Digest> baseLayers(Job j) throws StoreException {
+        if (j.base() == null) return null;
+        try (ContentStore s = stores.open(new StoreRef.Registry(j.base()), false)) {
+            RawManifest m = Images.require(s, j.base().identifier(), "base image " + j.base());
+            if (!(Images.parse(m, "base image " + j.base()) instanceof ImageManifest bm)) return null;
+            return Images.config(s, bm).diffIds();
         }
     }
 
