@@ -379,6 +379,36 @@ class RunIT {
     }
 
     @Test
+    void publishesToARegistryWithBasicAuthAndNeverPrintsThePassword(@TempDir Path tmp) throws Exception {
+        try (TestRegistry secured = TestRegistry.htpasswd()) {
+            String repo = secured.host() + "/private/app";
+            GitRepo g = app(tmp.resolve("src"), null);
+            g.commit("auth");
+            Path out = tmp.resolve("r.json");
+            String[] args = {"--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base, "--json", out.toString()};
+
+            Path none = Files.createDirectories(tmp.resolve("no-docker-config"));
+            Cli.Result anonymous = run(Map.of("REGISTRY_AUTH_FILE", "", "DOCKER_CONFIG", none.toString()), args);
+            assertEquals(1, anonymous.code(), anonymous.toString());
+            // refused before anything is built, with what to do about it
+            assertTrue(anonymous.err().contains("nothing was built") && anonymous.err().contains("REGISTRY_AUTH_FILE"), anonymous.toString());
+            assertFalse(anonymous.err().contains("[linux/amd64] building"), anonymous.err());
+
+            String auth = java.util.Base64.getEncoder().encodeToString((TestRegistry.USER + ":" + TestRegistry.PASSWORD).getBytes());
+            Path authFile = tmp.resolve("auth.json");
+            Files.writeString(authFile, "{\"auths\":{\"" + secured.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+            Cli.Result r = run(Map.of("REGISTRY_AUTH_FILE", authFile.toString(), "DOCKER_CONFIG", none.toString()), args);
+            assertEquals(0, r.code(), r.toString());
+            String everything = r.out() + r.err() + Files.readString(out) + anonymous.out() + anonymous.err();
+            assertFalse(everything.contains(TestRegistry.PASSWORD), "the password leaked");
+            assertFalse(everything.contains(auth), "the auth string leaked");
+            var check = Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "--creds", TestRegistry.USER + ":" + TestRegistry.PASSWORD,
+                    "docker://" + repo + ":latest")).requireOk("skopeo inspect with credentials");
+            assertEquals(2, OciJson.readTree(check.out().getBytes(), "index").path("manifests").size());
+        }
+    }
+
+    @Test
     void clonesAGitUrlAtARef(@TempDir Path tmp) throws Exception {
         GitRepo g = app(tmp.resolve("src"), null);
         String first = g.commit("one");

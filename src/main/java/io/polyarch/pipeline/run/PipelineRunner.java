@@ -169,6 +169,7 @@ public final class PipelineRunner {
                 jobs.add(new Job(p, b, req, archTags, pinned.finalBase(df, spec.target())));
                 listener.state(p, "queued");
             }
+            preflight(dest);
             long prepareMs = ms(t0);
 
             List<RunReport.ImageReport> images = new ArrayList<>();
@@ -308,6 +309,18 @@ public final class PipelineRunner {
         if (got.size() < expected.size() || !got.subList(0, expected.size()).equals(expected)) {
             throw new BuildException("the " + j.platform() + " image is not built on the " + j.platform() + " base " + j.base()
                     + " (its layers do not start with that image's): the engine used another base image; not pushed");
+        }
+    }
+
+    /**
+     * Reaches the destination with push access before any build starts, so that a wrong address or missing
+     * credentials cost seconds, not a build's minutes.
+     */
+    private void preflight(StoreRef dest) throws RunFailedException {
+        try (ContentStore target = stores.open(dest, true)) {
+            target.statBlob(Digest.sha256(new byte[0]));
+        } catch (StoreException e) {
+            throw new RunFailedException("cannot use the destination " + dest + " (nothing was built): " + e.getMessage());
         }
     }
 
