@@ -12,7 +12,7 @@ D=/usr/bin/docker
 FIXTURES="${POLYARCH_FIXTURES:-$HOME/.cache/polyarch/fixtures}"
 work="$(mktemp -d)"
 reg="$(start_registry "$work/reg")"
-"$ROOT/polyarch" --version >/dev/null   # builds the jar and its start-up cache once, outside the timings
+"$ROOT/polyarch" run --help >/dev/null   # builds the jar and its start-up cache once, outside the timings
 
 # the base image: busybox for both architectures, published with polyarch itself (not timed)
 mkdir -p "$work/base" && cp "$ROOT/examples/busybox-base/Dockerfile" "$work/base/"
