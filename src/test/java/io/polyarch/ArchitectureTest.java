@@ -34,12 +34,13 @@ class ArchitectureTest {
             Map.entry("build.docker", Set.of("oci", "store", "layout", "build")),
             Map.entry("build.buildah", Set.of("oci", "store", "layout", "build")),
             Map.entry("pipeline.spec", Set.of("oci", "store", "tags")),
-            Map.entry("pipeline.run", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker", "build.buildah", "tags", "git", "pipeline.spec")),
+            Map.entry("pipeline.plan", Set.of()),
+            Map.entry("pipeline.run", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker", "build.buildah", "tags", "git", "pipeline.spec", "pipeline.plan")),
             Map.entry("ops", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout")),
             Map.entry("pipeline", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "tags", "soci", "git")),
             Map.entry("git", Set.of()),
             Map.entry("soci", Set.of("oci", "store")),
-            Map.entry("cli", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker", "build.buildah", "tags", "pipeline", "pipeline.spec", "pipeline.run", "soci", "git")));
+            Map.entry("cli", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker", "build.buildah", "tags", "pipeline", "pipeline.spec", "pipeline.plan", "pipeline.run", "soci", "git")));
 
     @Test
     void packagesDependOnlyDownwards() throws IOException {
