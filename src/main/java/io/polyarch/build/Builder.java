@@ -22,6 +22,15 @@ public interface Builder extends AutoCloseable {
 
     BuildOutput build(BuildRequest request, BuildLog log) throws BuildException, InterruptedException;
 
+    /**
+     * Runs {@code command} with {@code sh -c} inside the built image, for its platform; fails on a non-zero exit or
+     * after {@code timeout}, with the command's last output lines in the message.
+     */
+    default void test(BuildOutput image, io.polyarch.oci.Platform platform, String command, java.time.Duration timeout, BuildLog log)
+            throws BuildException, InterruptedException {
+        throw new BuildException(describe() + " cannot run test commands; use the docker builder for a test stage");
+    }
+
     /** Waits for clean-up left running in the background (removing temporary local images). */
     @Override
     default void close() {

@@ -409,6 +409,66 @@ class RunIT {
     }
 
     @Test
+    void aFailingArm64TestBlocksTheIndexAndShowsItsOutput(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/tested/app";
+        GitRepo g = app(tmp.resolve("src"), """
+                destination: {registry: {repository: %s, tagRules: [latest]}}
+                buildArgs: {BASE: %s}
+                test:
+                  commands:
+                    - cat /built.txt
+                    - "case $(uname -m) in aarch64) echo 'arm64: expected 42, got 41'; exit 4;; esac"
+                  timeout: 120
+                """.formatted(repo, base));
+        g.commit("tests");
+        Path out = tmp.resolve("r.json");
+        Cli.Result r = run("--source", g.dir().toString(), "--json", out.toString());
+        assertEquals(1, r.code(), r.toString());
+        assertFalse(tagExists(repo + ":latest"), "no index after a failed test");
+        assertFalse(tagExists(repo + ":latest-arm64"), "the untested-failed arm64 image is not pushed");
+        assertTrue(tagExists(repo + ":latest-amd64"), "amd64 passed its tests and was pushed (fastFail is off)");
+        assertTrue(r.out().contains("linux/arm64 failed: test `case") && r.out().contains("arm64: expected 42, got 41"), r.out());
+        // the test ran in the image under emulation: the first command printed what the build wrote
+        assertTrue(r.err().contains("[linux/arm64] test: ARCH=arm64 machine=aarch64"), r.err());
+    }
+
+    @Test
+    void fastFailCancelsTheOtherPlatforms(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/fastfail/app";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", """
+                ARG BASE
+                FROM ${BASE}
+                RUN case $(uname -m) in aarch64) echo 'no arm64 port'; exit 3;; esac
+                RUN i=0; while [ $i -lt 20000000 ]; do i=$((i+1)); done; echo done > /slow.txt
+                """).write("polyarch.yaml", """
+                destination: {registry: {repository: %s, tagRules: [latest]}}
+                buildArgs: {BASE: %s}
+                fastFail: true
+                """.formatted(repo, base));
+        g.commit("fast fail");
+        Path out = tmp.resolve("r.json");
+        long t0 = System.nanoTime();
+        Cli.Result r = run("--source", g.dir().toString(), "--json", out.toString());
+        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+        assertEquals(1, r.code(), r.toString());
+        JsonNode images = json(out).path("images");
+        assertEquals("failed", images.get(1).path("state").asText(), images.toString());
+        assertEquals("cancelled", images.get(0).path("state").asText(), images.toString());
+        assertFalse(tagExists(repo + ":latest-amd64"));
+        assertFalse(tagExists(repo + ":latest"));
+        assertTrue(seconds < 60, "cancelled, not waited for: " + seconds + " s");
+    }
+
+    @Test
+    void aTestThatHangsTimesOut(@TempDir Path tmp) throws Exception {
+        GitRepo g = app(tmp.resolve("src"), "buildArgs: {BASE: %s}\ntest: {commands: [\"while true; do :; done\"], timeout: 2}\n".formatted(base));
+        g.commit("hang");
+        Cli.Result r = run("--source", g.dir().toString(), "--to", reg.host() + "/hang/app", "--platform", "linux/amd64", "-q");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("timed out after 2 s"), r.out());
+    }
+
+    @Test
     void clonesAGitUrlAtARef(@TempDir Path tmp) throws Exception {
         GitRepo g = app(tmp.resolve("src"), null);
         String first = g.commit("one");

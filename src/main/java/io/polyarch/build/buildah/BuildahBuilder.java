@@ -96,7 +96,7 @@ public final class BuildahBuilder implements Builder {
             try (OciLayoutStore layout = OciLayoutStore.open(layoutDir, false)) {
                 var m = layout.headManifest(BuildOutput.TAG)
                         .orElseThrow(() -> new BuildException("buildah push wrote no image tagged " + BuildOutput.TAG + " in " + layoutDir));
-                return new BuildOutput(layoutDir, m.digest(), engineMs);
+                return new BuildOutput(layoutDir, m.digest(), engineMs, id);
             }
         } catch (IOException e) {
             throw new BuildException("cannot run buildah: " + e.getMessage(), e);

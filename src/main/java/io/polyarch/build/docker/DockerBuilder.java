@@ -215,13 +215,44 @@ public final class DockerBuilder implements Builder {
         }
     }
 
+    @Override
+    public void test(BuildOutput image, Platform platform, String command, java.time.Duration timeout, BuildLog log)
+            throws BuildException, InterruptedException {
+        if (image.imageId() == null) throw new BuildException("no local image to test for " + platform);
+        String name = "polyarch-test-" + image.manifest().shortHex() + "-" + Long.toHexString(System.nanoTime());
+        LogTail tail = new LogTail(log);
+        boolean[] timedOut = {false};
+        // A platform thread, as elsewhere for short helpers: killing the CLI would leave the container running, so
+        // the timer removes the container, which ends `docker run`.
+        Thread timer = Thread.ofPlatform().daemon().name("test-timeout").start(() -> {
+            try {
+                Thread.sleep(timeout.toMillis());
+                timedOut[0] = true;
+                runner.run(List.of(binary, "rm", "-f", name), env);
+            } catch (InterruptedException | IOException ignored) {
+                // finished in time, or nothing to remove
+            }
+        });
+        int code;
+        try {
+            code = runner.stream(List.of(binary, "run", "--rm", "--name", name, "--pull", "never", "--platform", platform.toString(),
+                    "--entrypoint", "sh", image.imageId(), "-c", command), env, Path.of("/"), tail::line);
+        } catch (IOException e) {
+            throw new BuildException("cannot run " + binary + ": " + e.getMessage(), e);
+        } finally {
+            timer.interrupt();
+        }
+        if (timedOut[0]) throw new BuildException("test `" + command + "` timed out after " + timeout.toSeconds() + " s:\n" + tail.text());
+        if (code != 0) throw new BuildException("test `" + command + "` failed (exit " + code + "):\n" + tail.text());
+    }
+
     private BuildOutput export(BuildRequest req, Map<String, String> e, long engineMs, String imageId) throws BuildException, InterruptedException {
         Path layoutDir = req.scratch().resolve("layout");
         try {
             OciLayoutStore layout = OciLayoutStore.open(layoutDir, true);
             RawManifest m = runner.read(List.of(binary, "save", imageId), e,
                     in -> DockerArchive.importTo(in, layout, req.oci()));
-            return new BuildOutput(layoutDir, m.digest(), engineMs);
+            return new BuildOutput(layoutDir, m.digest(), engineMs, imageId);
         } catch (StoreException ex) {
             throw new BuildException("cannot write the built image to " + layoutDir + ": " + ex.getMessage(), ex);
         } catch (IOException ex) {

@@ -82,7 +82,8 @@ public final class PipelineRunner {
 
     /** What one platform's build needs, decided before anything starts. */
     /** {@code base}: the pinned image the built stage starts from, whose layers the result must begin with; or null. */
-    private record Job(Platform platform, Builder builder, BuildRequest request, List<String> archTags, Reference base) {
+    private record Job(Platform platform, Builder builder, BuildRequest request, List<String> archTags, Reference base,
+                       PipelineSpec.TestSpec test) {
     }
 
     public RunReport run(PipelineSpec spec, GitSource.Checkout src) throws ConfigException, RunFailedException, InterruptedException {
@@ -123,6 +124,7 @@ public final class PipelineRunner {
         notes.forEach(listener::note);
 
         Builders builders = new Builders(spec.builder(), opts.commands(), opts.env(), opts.host());
+
         Path runDir;
         try {
             Files.createDirectories(opts.tempDir());
@@ -166,7 +168,7 @@ public final class PipelineRunner {
                 BuildRequest req = new BuildRequest(context, dockerfile, p, args, spec.target(), scratch, name, pinned.insecure(), serialize,
                         dest instanceof StoreRef.Layout);
                 List<String> archTags = spec.archTags() ? Tags.archTags(tags, arch) : List.of();
-                jobs.add(new Job(p, b, req, archTags, pinned.finalBase(df, spec.target())));
+                jobs.add(new Job(p, b, req, archTags, pinned.finalBase(df, spec.target()), spec.test()));
                 listener.state(p, "queued");
             }
             preflight(dest);
@@ -179,7 +181,31 @@ public final class PipelineRunner {
                 List<Future<RunReport.ImageReport>> futures = new ArrayList<>();
                 try {
                     for (Job j : jobs) futures.add(pool.submit(() -> buildAndPush(j, target)));
-                    for (Future<RunReport.ImageReport> f : futures) images.add(f.get());
+                    if (spec.fastFail()) {
+                        // the first failed platform cancels the others: they are interrupted, and nothing of theirs is pushed after
+                        boolean cancelled = false;
+                        while (!cancelled && futures.stream().anyMatch(f -> !f.isDone())) {
+                            for (Future<RunReport.ImageReport> f : futures) {
+                                if (f.isDone() && !f.isCancelled() && !"pushed".equals(f.get().state())) {
+                                    cancelled = true;
+                                    break;
+                                }
+                            }
+                            if (!cancelled) Thread.sleep(20);
+                        }
+                        if (cancelled) futures.forEach(f -> f.cancel(true));
+                    }
+                    for (int i = 0; i < futures.size(); i++) {
+                        Future<RunReport.ImageReport> f = futures.get(i);
+                        if (f.isCancelled()) {
+                            Platform p = jobs.get(i).platform();
+                            listener.state(p, "cancelled");
+                            images.add(new RunReport.ImageReport(p, "cancelled", null, 0, List.of(), 0, 0, 0, jobs.get(i).builder().describe(),
+                                    "cancelled: another platform failed and fastFail is on"));
+                        } else {
+                            images.add(f.get());
+                        }
+                    }
                 } catch (ExecutionException e) {
                     throw new IllegalStateException("a build task failed unexpectedly", e.getCause());
                 } catch (InterruptedException e) {
@@ -256,6 +282,10 @@ public final class PipelineRunner {
             listener.state(p, "building");
             BuildOutput out = j.builder().build(j.request(), line -> listener.log(p, line));
             buildMs = ms(t0);
+            if (j.test() != null) {
+                listener.state(p, "testing");
+                for (String c : j.test().commands()) j.builder().test(out, p, c, j.test().timeout(), line -> listener.log(p, "test: " + line));
+            }
             listener.state(p, "pushing");
             long tp = System.nanoTime();
             try (OciLayoutStore layout = OciLayoutStore.open(out.layout(), false)) {

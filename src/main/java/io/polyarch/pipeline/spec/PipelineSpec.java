@@ -20,12 +20,22 @@ import java.util.Map;
 public record PipelineSpec(String origin, String pipelineName, Github github, String workDir, Destination destination,
                            List<Platform> platforms, String dockerfile, Map<String, String> buildArgs, String target,
                            String archBuildArg, boolean archTags, Map<String, String> archNames, List<TagRule> tagRules,
-                           BuilderSpec builder, int parallelism) {
+                           BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail) {
     public PipelineSpec {
         platforms = List.copyOf(platforms);
         buildArgs = Map.copyOf(buildArgs);
         archNames = Map.copyOf(archNames);
         tagRules = List.copyOf(tagRules);
+    }
+
+    /**
+     * Commands run inside each platform's image after it is built and before it is pushed (under QEMU for a foreign
+     * platform); any failure or a timeout stops that platform, so no index is published.
+     */
+    public record TestSpec(List<String> commands, java.time.Duration timeout) {
+        public TestSpec {
+            commands = List.copyOf(commands);
+        }
     }
 
     public static final List<Platform> DEFAULT_PLATFORMS = List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64);

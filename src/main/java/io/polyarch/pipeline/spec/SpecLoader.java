@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  */
 public final class SpecLoader {
     static final Set<String> TOP = Set.of("pipelineName", "source", "workDir", "destination", "platforms", "dockerfile",
-            "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism");
+            "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism", "test", "fastFail");
+    static final Set<String> TEST = Set.of("commands", "command", "timeout");
     static final Set<String> SOURCE = Set.of("github");
     static final Set<String> GITHUB = Set.of("owner", "repo", "branch", "connectionArn", "triggerOnPush");
     static final Set<String> DESTINATION = Set.of("ecr", "registry");
@@ -212,9 +213,11 @@ public final class SpecLoader {
 
         PipelineSpec.BuilderSpec builder = builder(root, o.builder());
         int parallelism = root.entries().containsKey("parallelism") ? integer(root, "parallelism", 1, 64) : 0;
+        PipelineSpec.TestSpec test = test(root.entries().get("test"));
+        boolean fastFail = bool(root, "fastFail", false);
 
         return new PipelineSpec(origin, pipelineName, github, workDir, dest, platforms, dockerfile, buildArgs, target, archArg,
-                archTags, archNames, rules, builder, parallelism);
+                archTags, archNames, rules, builder, parallelism, test, fastFail);
     }
 
     private static PipelineSpec.BuilderSpec builder(MapNode root, String flag) throws ConfigException {
@@ -260,6 +263,33 @@ public final class SpecLoader {
         }
         if (flag != null) kind = kind(flag, "--builder");
         return new PipelineSpec.BuilderSpec(kind, mode, binary, endpoints);
+    }
+
+    /** {@code test: "cmd"}, {@code test: [cmd, ...]} or {@code test: {commands: [...], timeout: SECONDS}}. */
+    private static PipelineSpec.TestSpec test(Node n) throws ConfigException {
+        if (n == null || (n instanceof Scalar s0 && s0.isNull())) return null;
+        List<String> commands = new ArrayList<>();
+        int timeout = 600;
+        Node cmds = n;
+        if (n instanceof MapNode m) {
+            keys(m, TEST);
+            if (m.entries().containsKey("commands") && m.entries().containsKey("command")) {
+                throw new ConfigException(m.where() + ": give 'commands' or 'command', not both");
+            }
+            cmds = m.entries().containsKey("commands") ? m.entries().get("commands") : m.entries().get("command");
+            if (cmds == null) throw new ConfigException(m.where() + ": missing 'commands' (a list of shell commands run in the image)");
+            if (m.entries().containsKey("timeout")) timeout = integer(m, "timeout", 1, 86_400);
+        }
+        if (cmds instanceof ListNode l) {
+            for (Node c : l.items()) commands.add(scalarOf(c, "a shell command").text());
+        } else {
+            commands.add(scalarOf(cmds, "a shell command").text());
+        }
+        for (String c : commands) {
+            if (c == null || c.isBlank()) throw new ConfigException(n.where() + ": an empty test command");
+        }
+        if (commands.isEmpty()) throw new ConfigException(n.where() + ": no test commands");
+        return new PipelineSpec.TestSpec(commands, java.time.Duration.ofSeconds(timeout));
     }
 
     private static PipelineSpec.Kind kind(String text, String where) throws ConfigException {

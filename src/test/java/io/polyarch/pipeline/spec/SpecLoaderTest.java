@@ -118,6 +118,19 @@ class SpecLoaderTest {
     }
 
     @Test
+    void testStageForms() throws Exception {
+        assertEquals(List.of("make check"), parse("test: make check\n").test().commands());
+        var t = parse("test: {commands: [a, b], timeout: 30}\nfastFail: true\n");
+        assertEquals(List.of("a", "b"), t.test().commands());
+        assertEquals(java.time.Duration.ofSeconds(30), t.test().timeout());
+        assertTrue(t.fastFail());
+        assertEquals(null, parse("platforms: [linux/amd64]\n").test());
+        assertTrue(error("test: {comands: [a]}\n").contains("did you mean 'commands'?"));
+        assertTrue(error("test: {commands: [a], timeout: 0}\n").contains("test.timeout: expected a whole number from 1"));
+        assertTrue(error("fastFail: sometimes\n").contains("fastFail: expected true or false"));
+    }
+
+    @Test
     void literalTagsAndTemplates() throws Exception {
         PipelineSpec s = parse("tagRules: [{literal: stable}, \"{branch}-{commit-short}\", {type: semver}]\n");
         assertEquals(List.of("stable", "{branch}-{commit-short}", "semver"), s.tagRules().stream().map(r -> r.text()).toList());
