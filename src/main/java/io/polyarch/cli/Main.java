@@ -21,6 +21,7 @@ public final class Main implements Runnable {
     private static Map<String, Class<?>> orderedCommands() {
         Map<String, Class<?>> m = new java.util.LinkedHashMap<>();
         m.put("run", RunCommand.class);
+        m.put("plan", PlanCommand.class);
         m.put("index", IndexCommand.class);
         m.put("inspect", InspectCommand.class);
         m.put("copy", CopyCommand.class);

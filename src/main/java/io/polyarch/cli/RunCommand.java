@@ -33,97 +33,23 @@ import java.util.concurrent.Callable;
                 "Each platform is built natively or under QEMU, checked, and pushed by digest with <tag>-<arch> tags;",
                 "the index is written under every tag only when every platform succeeded.",
                 "Exit codes: 0 published, 1 a build or the publish failed (no index tag moved), 2 bad usage or config."})
-final class RunCommand implements Callable<Integer>, Main.HasContext {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Pipeline config (default: polyarch.yaml or polyarch.yml at the repository root, if present).")
-    Path config;
-
-    @Option(names = "--source", paramLabel = "DIR|GIT_URL", description = "The repository to build (default: the checkout containing the current directory). A URL is cloned into a temporary directory.")
-    String source;
-
-    @Option(names = "--ref", paramLabel = "BRANCH|TAG|SHA", description = "What to check out of --source (default: its HEAD).")
-    String ref;
-
-    @Option(names = "--to", paramLabel = "REPOSITORY|oci:DIR", description = "Publish here instead of the config's destination: HOST[:PORT]/PATH or an OCI layout directory.")
-    String to;
-
-    @Option(names = "--platform", paramLabel = "OS/ARCH[,...]", description = "Platforms to build (repeatable or comma-separated; default: the config's, else linux/amd64,linux/arm64).")
-    List<String> platforms = new ArrayList<>();
-
-    @Option(names = "--build-arg", paramLabel = "NAME=VALUE", description = "A build argument (repeatable; overrides buildArgs).")
-    List<String> buildArgs = new ArrayList<>();
-
-    @Option(names = "--builder", paramLabel = "auto|docker|buildah", description = "The build engine (default: the config's, else auto: docker if an engine answers, else buildah).")
-    String builder;
-
-    @Option(names = "--workdir", paramLabel = "DIR", description = "The build context, relative to the repository root (overrides workDir).")
-    String workDir;
-
-    @Option(names = {"-f", "--dockerfile"}, paramLabel = "FILE", description = "The Dockerfile, relative to the build context (overrides dockerfile).")
-    String dockerfile;
-
-    @Option(names = "--target", paramLabel = "STAGE", description = "The Dockerfile stage to build (overrides target).")
-    String target;
-
-    @Option(names = "--no-arch-tags", description = "Push per-platform images by digest only, without <tag>-<arch> tags.")
-    boolean noArchTags;
-
-    @Option(names = "--tag-rule", paramLabel = "RULE", description = "A tag rule (repeatable; replaces tagRules): latest, commit, commit-short, branch, semver, or a template like {branch}-{commit-short}.")
-    List<String> tagRules = new ArrayList<>();
-
+final class RunCommand extends PipelineOptions implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE|-", description = "Write the summary as JSON to FILE, or to standard output with '-'.")
     String json;
 
     @Mixin
     RegistryMixin registry;
 
-    private Context ctx;
-
-    @Override
-    public void context(Context ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() throws Exception {
         // Jackson's first ObjectMapper takes ~0.1 s to set up; let that happen while Git and the engines are asked.
         Thread.ofPlatform().daemon().name("warm-up").start(OciJson::mapper);
-        Map<String, String> args = new LinkedHashMap<>();
-        for (String a : buildArgs) {
-            int eq = a.indexOf('=');
-            if (eq <= 0) throw new InvalidInputException("--build-arg '" + a + "': expected NAME=VALUE");
-            args.put(a.substring(0, eq), a.substring(eq + 1));
-        }
-        Path cwd = Path.of(ctx.env.getOrDefault("PWD", System.getProperty("user.dir"))).toAbsolutePath();
-        Path tmp = Path.of(ctx.env.getOrDefault("TMPDIR", System.getProperty("java.io.tmpdir")));
+        Path tmp = tmp();
         if (json != null && !json.equals("-") && Files.isDirectory(Path.of(json))) {
             throw new InvalidInputException("--json " + json + " is a directory; give a file name or '-'");
         }
-
-        GitSource.Checkout checkout;
-        if (source != null && GitSource.looksLikeUrl(source)) {
-            checkout = GitSource.cloneAt(source, ref, tmp, ctx.env);
-        } else {
-            Path dir = source != null ? cwd.resolve(source) : cwd;
-            if (source != null && !Files.isDirectory(dir)) throw new InvalidInputException("--source " + source + ": no such directory (or give a Git URL)");
-            if (ref != null) {
-                GitSource.Checkout local = GitSource.open(dir, ctx.env);
-                checkout = GitSource.cloneAt(local.root().toUri().toString(), ref, tmp, ctx.env);
-            } else {
-                checkout = GitSource.open(dir, ctx.env);
-            }
-        }
-        try (checkout) {
-            Path cfg = config != null ? cwd.resolve(config) : null;
-            if (cfg == null) {
-                for (String n : List.of("polyarch.yaml", "polyarch.yml")) {
-                    if (Files.isRegularFile(checkout.root().resolve(n))) {
-                        cfg = checkout.root().resolve(n);
-                        break;
-                    }
-                }
-            }
-            PipelineSpec spec = SpecLoader.load(cfg, new SpecLoader.Overrides(to, platforms, args, builder, workDir, dockerfile, target,
-                    noArchTags ? Boolean.FALSE : null, tagRules));
+        try (GitSource.Checkout checkout = checkout()) {
+            PipelineSpec spec = spec(checkout);
             try (Stores stores = registry.stores(ctx, System.in)) {
                 Terminal term = new Terminal(ctx, registry.quiet, json != null && json.equals("-"));
                 PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
@@ -147,28 +73,55 @@ final class RunCommand implements Callable<Integer>, Main.HasContext {
 
     private void printSummary(RunReport r, java.io.PrintWriter w) {
         w.println();
-        w.printf("%-14s %-73s %10s %8s %8s  %s%n", "PLATFORM", "DIGEST", "SIZE", "BUILD", "PUSH", "TAGS");
-        for (RunReport.ImageReport i : r.images()) {
-            w.printf("%-14s %-73s %10s %8s %8s  %s%n", i.platform(), i.digest() == null ? i.state().toUpperCase() : i.digest().toString(),
-                    i.digest() == null ? "-" : Sizes.human(i.size()), secs(i.buildMs()), i.digest() == null ? "-" : secs(i.pushMs()),
-                    String.join(", ", i.tags()));
+        boolean matrix = r.variants().size() > 1 || !r.variants().get(0).name().isEmpty();
+        w.printf("%-" + (matrix ? 30 : 14) + "s %-73s %10s %8s %8s  %s%n", matrix ? "VARIANT / PLATFORM" : "PLATFORM", "DIGEST", "SIZE", "BUILD", "PUSH", "TAGS");
+        for (RunReport.VariantReport v : r.variants()) {
+            for (RunReport.ImageReport i : v.images()) {
+                String label = matrix ? v.name() + " " + i.platform() : i.platform().toString();
+                w.printf("%-" + (matrix ? 30 : 14) + "s %-73s %10s %8s %8s  %s%n", label, i.digest() == null ? i.state().toUpperCase() : i.digest().toString(),
+                        i.digest() == null ? "-" : Sizes.human(i.size()), secs(i.buildMs()), i.digest() == null ? "-" : secs(i.pushMs()),
+                        String.join(", ", i.tags()));
+            }
         }
-        for (RunReport.ImageReport i : r.images()) {
-            if (i.error() != null) w.println(i.platform() + " failed: " + Redact.text(i.error()));
+        for (RunReport.VariantReport v : r.variants()) {
+            for (RunReport.ImageReport i : v.images()) {
+                if (i.error() != null && "failed".equals(i.state())) {
+                    w.println((matrix ? v.name() + " " : "") + i.platform() + " failed: " + Redact.text(i.error()));
+                }
+            }
         }
         for (String n : r.notes()) w.println("note: " + n);
-        if (r.ok()) {
-            w.println("index   " + r.repository() + "@" + r.index().digest() + " (" + r.index().mediaType() + ")");
-            w.println("tags    " + String.join(", ", r.tags()) + (r.tagsWritten().isEmpty() ? "  (all already in place: nothing changed)"
-                    : r.tagsUnchanged().isEmpty() ? "" : "  (unchanged: " + String.join(", ", r.tagsUnchanged()) + ")"));
+        for (RunReport.VariantReport v : r.variants()) {
+            if (v.index() == null) continue;
+            String prefix = matrix ? v.name() + ": " : "";
+            w.println(prefix + "index   " + r.repository() + "@" + v.index().digest() + " (" + v.index().mediaType() + ")");
+            w.println(prefix + "tags    " + String.join(", ", v.tags()) + (v.tagsWritten().isEmpty() ? "  (all already in place: nothing changed)"
+                    : v.tagsUnchanged().isEmpty() ? "" : "  (unchanged: " + String.join(", ", v.tagsUnchanged()) + ")"));
             if (!r.repository().startsWith("oci:")) {
-                w.println("pull    docker pull " + r.repository() + ":" + r.tags().get(0) + "   (any platform: add --platform linux/arm64)");
+                w.println(prefix + "pull    docker pull " + r.repository() + ":" + v.tags().get(0) + "   (any platform: add --platform linux/arm64)");
             }
+        }
+        if (r.ok()) {
             w.println("done in " + secs(r.durationsMs().getOrDefault("total", 0L)));
         } else {
             w.println("FAILED: " + Redact.text(r.failure()));
         }
         w.flush();
+    }
+
+    private static ObjectNode imageJson(ObjectNode n, RunReport.ImageReport i) {
+        n.put("platform", i.platform().toString());
+        n.put("state", i.state());
+        n.put("digest", i.digest() == null ? null : i.digest().toString());
+        n.put("size", i.size());
+        ArrayNode t = n.putArray("tags");
+        i.tags().forEach(t::add);
+        n.put("builder", i.builder());
+        n.put("buildMs", i.buildMs());
+        n.put("engineMs", i.engineMs());
+        n.put("pushMs", i.pushMs());
+        if (i.error() != null) n.put("error", Redact.text(i.error()));
+        return n;
     }
 
     private void writeJson(RunReport r) throws IOException {
@@ -189,19 +142,32 @@ final class RunCommand implements Callable<Integer>, Main.HasContext {
             o.putNull("index");
         }
         ArrayNode images = o.putArray("images");
-        for (RunReport.ImageReport i : r.images()) {
-            ObjectNode n = images.addObject();
-            n.put("platform", i.platform().toString());
-            n.put("state", i.state());
-            n.put("digest", i.digest() == null ? null : i.digest().toString());
-            n.put("size", i.size());
-            ArrayNode t = n.putArray("tags");
-            i.tags().forEach(t::add);
-            n.put("builder", i.builder());
-            n.put("buildMs", i.buildMs());
-            n.put("engineMs", i.engineMs());
-            n.put("pushMs", i.pushMs());
-            if (i.error() != null) n.put("error", Redact.text(i.error()));
+        for (RunReport.VariantReport v : r.variants()) {
+            for (RunReport.ImageReport i : v.images()) {
+                ObjectNode n = images.addObject();
+                if (!v.name().isEmpty()) n.put("variant", v.name());
+                imageJson(n, i);
+            }
+        }
+        ArrayNode variants = o.putArray("variants");
+        for (RunReport.VariantReport v : r.variants()) {
+            ObjectNode n = variants.addObject();
+            n.put("name", v.name());
+            ObjectNode vars = n.putObject("vars");
+            v.vars().forEach(vars::put);
+            n.put("ok", v.failure() == null);
+            ArrayNode vt = n.putArray("tags");
+            v.tags().forEach(vt::add);
+            ArrayNode vw = n.putArray("tagsWritten");
+            v.tagsWritten().forEach(vw::add);
+            if (v.index() != null) {
+                n.putObject("index").put("digest", v.index().digest().toString()).put("mediaType", v.index().mediaType().value());
+            } else {
+                n.putNull("index");
+            }
+            ArrayNode vi = n.putArray("images");
+            v.images().forEach(i -> imageJson(vi.addObject(), i));
+            if (v.failure() != null) n.put("failure", Redact.text(v.failure()));
         }
         ObjectNode d = o.putObject("durationsMs");
         r.durationsMs().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> d.put(e.getKey(), e.getValue()));

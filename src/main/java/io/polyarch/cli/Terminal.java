@@ -1,6 +1,5 @@
 package io.polyarch.cli;
 
-import io.polyarch.oci.Platform;
 import io.polyarch.pipeline.run.RunListener;
 import io.polyarch.registry.http.Redact;
 
@@ -19,8 +18,8 @@ final class Terminal implements RunListener {
     private final PrintWriter err;
     private final boolean quiet;
     private final boolean live;
-    private final Map<Platform, String> states = new LinkedHashMap<>();
-    private final Map<Platform, Long> since = new LinkedHashMap<>();
+    private final Map<String, String> states = new LinkedHashMap<>();
+    private final Map<String, Long> since = new LinkedHashMap<>();
     private final ScheduledExecutorService ticker;
     private boolean statusShown;
 
@@ -45,7 +44,7 @@ final class Terminal implements RunListener {
     }
 
     @Override
-    public synchronized void state(Platform platform, String state) {
+    public synchronized void state(String platform, String state) {
         states.put(platform, state);
         since.put(platform, System.nanoTime());
         if (!live && !quiet) print("[" + platform + "] " + state);
@@ -53,7 +52,7 @@ final class Terminal implements RunListener {
     }
 
     @Override
-    public void log(Platform platform, String line) {
+    public void log(String platform, String line) {
         if (!quiet) print("[" + platform + "] " + Redact.text(line));
     }
 

@@ -188,7 +188,7 @@ class RunIT {
         String all = r.out() + r.err();
         assertTrue(all.contains("linux/arm64 failed") && all.contains("this tool has no arm64 port"), all);
         assertTrue(all.contains("no index tag was written or moved"), all);
-        assertTrue(all.contains("left in place: linux/amd64"), all);
+        assertTrue(all.contains("no index published over them: linux/amd64"), all);
         JsonNode j = json(out);
         assertFalse(j.path("ok").asBoolean());
         assertTrue(j.path("index").isNull());
@@ -439,8 +439,8 @@ class RunIT {
                 ARG BASE
                 FROM ${BASE}
                 RUN case $(uname -m) in aarch64) echo 'no arm64 port'; exit 3;; esac
-                RUN i=0; while [ $i -lt 20000000 ]; do i=$((i+1)); done; echo done > /slow.txt
-                """).write("polyarch.yaml", """
+                RUN echo %d; i=0; while [ $i -lt 20000000 ]; do i=$((i+1)); done; echo done > /slow.txt
+                """.formatted(System.nanoTime())).write("polyarch.yaml", """
                 destination: {registry: {repository: %s, tagRules: [latest]}}
                 buildArgs: {BASE: %s}
                 fastFail: true
@@ -466,6 +466,79 @@ class RunIT {
         Cli.Result r = run("--source", g.dir().toString(), "--to", reg.host() + "/hang/app", "--platform", "linux/amd64", "-q");
         assertEquals(1, r.code(), r.toString());
         assertTrue(r.out().contains("timed out after 2 s"), r.out());
+    }
+
+    static final String MATRIX_DOCKERFILE = """
+            ARG BASE
+            FROM ${BASE}
+            ARG VERSION
+            ARG ARCH
+            RUN echo "VERSION=${VERSION} ARCH=${ARCH} machine=$(uname -m)" > /built.txt
+            CMD ["cat", "/built.txt"]
+            """;
+
+    @Test
+    void aMatrixPublishesOneIndexPerVariantAndAFailingTestBlocksOnlyItsVariant(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/matrix/app";
+        String config = """
+                destination: {registry: {repository: %s, tagRules: ["{VERSION}", "{VERSION}-{commit-short}"]}}
+                buildArgs: {BASE: %s}
+                matrix:
+                  VERSION: ["1.0", "2.0"]
+                """.formatted(repo, base);
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", MATRIX_DOCKERFILE).write("polyarch.yaml", config);
+        g.commit("matrix");
+
+        Cli.Result plan = Cli.run("plan", "--source", g.dir().toString(), "--json");
+        assertEquals(0, plan.code(), plan.toString());
+        JsonNode jobs = OciJson.readTree(plan.out().getBytes(), "plan").path("jobs");
+        assertEquals(2 * 2 * 2 + 2, jobs.size(), plan.out());
+        JsonNode publish = jobs.get(jobs.size() - 1);
+        assertEquals("publish", publish.path("kind").asText());
+        assertEquals(2, publish.path("needs").size());
+
+        Path out = tmp.resolve("r.json");
+        Cli.Result r = run("--source", g.dir().toString(), "--json", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        JsonNode variants = json(out).path("variants");
+        assertEquals(2, variants.size());
+        for (JsonNode v : variants) assertEquals(Digest.parse(v.path("index").path("digest").asText()), skopeoDigest(repo + ":" + v.path("vars").path("VERSION").asText()));
+        assertEquals("VERSION=1.0 ARCH=arm64 machine=aarch64", dockerRun("linux/arm64", repo + ":1.0"));
+        assertEquals("VERSION=2.0 ARCH=amd64 machine=x86_64", dockerRun("linux/amd64", repo + ":2.0"));
+        assertEquals("VERSION=2.0 ARCH=arm64 machine=aarch64", dockerRun("linux/arm64", repo + ":2.0"));
+        Digest v2Before = skopeoDigest(repo + ":2.0");
+
+        // a test that fails only for 2.0 on arm64: 1.0 still publishes, 2.0 keeps its old index
+        g.write("Dockerfile", MATRIX_DOCKERFILE + "LABEL rev=2\n").write("polyarch.yaml", config + """
+                test:
+                  commands: ["case \\"$(cat /built.txt)\\" in *'VERSION=2.0 ARCH=arm64'*) echo 'v2 is broken on arm64'; exit 5;; esac"]
+                """);
+        String sha = g.commit("tests");
+        Path out2 = tmp.resolve("r2.json");
+        Cli.Result r2 = run("--source", g.dir().toString(), "--json", out2.toString());
+        assertEquals(1, r2.code(), r2.toString());
+        assertTrue(tagExists(repo + ":1.0-" + sha.substring(0, 8)), "the passing variant publishes");
+        assertFalse(tagExists(repo + ":2.0-" + sha.substring(0, 8)), "the failing variant does not");
+        assertEquals(v2Before, skopeoDigest(repo + ":2.0"), "2.0 keeps its previous index");
+        assertTrue(r2.out().contains("VERSION=2.0 linux/arm64 failed: test") && r2.out().contains("v2 is broken on arm64"), r2.out());
+        JsonNode v2 = json(out2).path("variants");
+        assertTrue(v2.get(0).path("ok").asBoolean());
+        assertFalse(v2.get(1).path("ok").asBoolean());
+    }
+
+    @Test
+    void twoVariantsOnOneTagIsAConfigError(@TempDir Path tmp) throws Exception {
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", MATRIX_DOCKERFILE).write("polyarch.yaml", """
+                destination: {registry: {repository: %s/clash, tagRules: [latest, "{VERSION}"]}}
+                matrix:
+                  VERSION: ["1.0", "2.0"]
+                """.formatted(reg.host()));
+        g.commit("clash");
+        Cli.Result r = run("--source", g.dir().toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("variants VERSION=1.0 and VERSION=2.0 would both publish tag 'latest'; give latest to one variant"), r.err());
+        Cli.Result plan = Cli.run("plan", "--source", g.dir().toString());
+        assertEquals(2, plan.code(), plan.toString());
     }
 
     @Test

@@ -27,6 +27,8 @@ import io.polyarch.ops.Stores;
 import io.polyarch.ops.ValidationException;
 import io.polyarch.pipeline.spec.ConfigException;
 import io.polyarch.pipeline.spec.PipelineSpec;
+import io.polyarch.pipeline.plan.Dag;
+import io.polyarch.pipeline.plan.DagRunner;
 import io.polyarch.store.ContentStore;
 import io.polyarch.store.StoreException;
 import io.polyarch.store.StoreRef;
@@ -80,10 +82,29 @@ public final class PipelineRunner {
         this.listener = listener;
     }
 
-    /** What one platform's build needs, decided before anything starts. */
-    /** {@code base}: the pinned image the built stage starts from, whose layers the result must begin with; or null. */
-    private record Job(Platform platform, Builder builder, BuildRequest request, List<String> archTags, Reference base,
+    /** What one cell (variant x platform) needs, decided before anything starts. */
+    private record Job(String cell, Platform platform, Builder builder, BuildRequest request, List<String> archTags, Reference base,
                        PipelineSpec.TestSpec test) {
+    }
+
+    /** A variant with its Dockerfile read and its tags resolved. */
+    private record VariantPlan(PipelineSpec.Variant variant, Path dockerfilePath, Dockerfile dockerfile, List<String> tags) {
+    }
+
+    /** What a DAG node does. */
+    private enum Kind { BUILD, TEST, PUSH, PUBLISH }
+
+    private record Node(Kind kind, VariantPlan variant, Job job) {
+    }
+
+    /** A cell's progress, filled in by its build, test and push nodes. */
+    private static final class CellState {
+        volatile BuildOutput output;
+        volatile RawManifest manifest;
+        volatile ImageManifest image;
+        volatile long buildMs;
+        volatile long pushMs;
+        volatile RunReport.ImageReport report;
     }
 
     public RunReport run(PipelineSpec spec, GitSource.Checkout src) throws ConfigException, RunFailedException, InterruptedException {
@@ -94,37 +115,11 @@ public final class PipelineRunner {
         if (!Files.isDirectory(context)) {
             throw new ConfigException(spec.origin() + ": workDir '" + spec.workDir() + "' is not a directory in " + src.root());
         }
-        Path dockerfilePath = context.resolve(spec.dockerfile()).normalize();
-        if (!Files.isRegularFile(dockerfilePath)) {
-            throw new ConfigException(spec.origin() + ": dockerfile '" + spec.dockerfile() + "' not found in " + context
-                    + "; set dockerfile (relative to workDir) or workDir");
-        }
-        Dockerfile df;
-        try {
-            df = Dockerfile.parse(Files.readString(dockerfilePath));
-        } catch (IOException e) {
-            throw new ConfigException(dockerfilePath + ": cannot read: " + e.getMessage());
-        }
-        if (df.froms().isEmpty()) throw new ConfigException(dockerfilePath + ": no FROM instruction");
-        if (spec.target() != null && df.froms().stream().noneMatch(f -> spec.target().equalsIgnoreCase(f.stageName()))) {
-            throw new ConfigException(spec.origin() + ": target '" + spec.target() + "' is not a stage of " + dockerfilePath.getFileName()
-                    + "; its stages: " + String.join(", ", df.froms().stream().map(Dockerfile.From::stageName).filter(java.util.Objects::nonNull).toList()));
-        }
-
-        Tags.Resolution tr;
-        try {
-            tr = Tags.resolve(spec.tagRules(), new Tags.Context(src.commit(), src.branch(), src.tags(), Map.of()));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(spec.origin() + ": " + e.getMessage());
-        }
-        notes.addAll(tr.notes());
-        List<String> tags = tr.tags();
-        if (tags.isEmpty()) throw new ConfigException(spec.origin() + ": the tag rules give no tag for commit " + src.commit() + ": " + String.join("; ", tr.notes()));
+        List<VariantPlan> plans = plan(spec, src, context, notes);
         if (src.dirty()) notes.add("the working tree has uncommitted changes: they are built, and tagged as commit " + Tags.commitShort(src.commit()));
         notes.forEach(listener::note);
 
         Builders builders = new Builders(spec.builder(), opts.commands(), opts.env(), opts.host());
-
         Path runDir;
         try {
             Files.createDirectories(opts.tempDir());
@@ -134,129 +129,108 @@ public final class PipelineRunner {
         }
         try {
             Map<String, Optional<RawManifest>> baseCache = new HashMap<>();
-            List<Job> jobs = new ArrayList<>();
-            for (Platform p : spec.platforms()) {
-                Builder b = builders.forPlatform(p);
-                if (!Emulation.isNative(b.nativePlatform(), p) && df.runsOnTarget()) {
-                    if (b.usesLocalEmulation()) {
-                        if (Emulation.handler(opts.binfmtDir(), p).isEmpty()) {
-                            throw new RunFailedException(p + ": " + Emulation.howToEnable(b.nativePlatform(), p));
+            Dag.Builder<Node> dag = Dag.builder();
+            Map<String, CellState> cells = new LinkedHashMap<>();
+            Map<String, Job> jobsByCell = new LinkedHashMap<>();
+            int vi = 0;
+            for (VariantPlan vp : plans) {
+                vi++;
+                PipelineSpec.Variant v = vp.variant();
+                Dockerfile df = vp.dockerfile();
+                List<String> pushes = new ArrayList<>();
+                for (Platform p : spec.platforms()) {
+                    String cell = cellName(v, p);
+                    Builder b = builders.forPlatform(p);
+                    if (!Emulation.isNative(b.nativePlatform(), p) && df.runsOnTarget()) {
+                        if (b.usesLocalEmulation()) {
+                            if (Emulation.handler(opts.binfmtDir(), p).isEmpty()) {
+                                throw new RunFailedException(p + ": " + Emulation.howToEnable(b.nativePlatform(), p));
+                            }
+                        } else if (vi == 1) {
+                            listener.note(p + ": the engine at " + spec.builder().endpointFor(p) + " is " + b.nativePlatform()
+                                    + ", not native; its RUN steps depend on emulation there");
                         }
-                    } else {
-                        listener.note(p + ": the engine at " + spec.builder().endpointFor(p) + " is " + b.nativePlatform()
-                                + ", not native; its RUN steps depend on emulation there");
                     }
+                    String arch = spec.archName(p);
+                    Map<String, String> args = new LinkedHashMap<>(spec.buildArgs());
+                    args.putAll(v.vars());
+                    if (!spec.archBuildArg().isEmpty()) args.put(spec.archBuildArg(), arch);
+                    Path scratch = Files.createDirectories(runDir.resolve(vi + "-" + p.key().replace('/', '-')));
+                    Pinned pinned = pin(df, p, b, args, baseCache);
+                    Path dockerfile = vp.dockerfilePath();
+                    if (!pinned.lines().isEmpty()) {
+                        dockerfile = scratch.resolve("Dockerfile");
+                        Files.writeString(dockerfile, df.rewrite(pinned.lines()));
+                        Path ignore = Path.of(vp.dockerfilePath() + ".dockerignore");
+                        if (Files.isRegularFile(ignore)) Files.copy(ignore, scratch.resolve("Dockerfile.dockerignore"));
+                    }
+                    boolean serialize = b.needsPinnedBases() && !pinned.complete();
+                    if (serialize) {
+                        listener.note(cell + ": some FROM images could not be pinned to a digest (" + String.join("; ", pinned.problems())
+                                + "); builds on " + b.describe() + " take turns so that no platform gets another's base image");
+                    }
+                    String slug = (v.name().isEmpty() ? "" : v.name() + "-") + arch;
+                    String name = "polyarch-build/" + repoName(dest) + ":" + slug.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
+                    BuildRequest req = new BuildRequest(context, dockerfile, p, args, v.target(), scratch, name, pinned.insecure(), serialize,
+                            dest instanceof StoreRef.Layout);
+                    List<String> archTags = spec.archTags() ? Tags.archTags(vp.tags(), arch) : List.of();
+                    Job job = new Job(cell, p, b, req, archTags, pinned.finalBase(df, v.target()), spec.test());
+                    jobsByCell.put(cell, job);
+                    cells.put(cell, new CellState());
+                    dag.add("build " + cell, new Node(Kind.BUILD, vp, job), List.of(), false);
+                    String before = "build " + cell;
+                    if (spec.test() != null) {
+                        dag.add("test " + cell, new Node(Kind.TEST, vp, job), List.of(before), false);
+                        before = "test " + cell;
+                    }
+                    dag.add("push " + cell, new Node(Kind.PUSH, vp, job), List.of(before), false);
+                    pushes.add("push " + cell);
+                    listener.state(cell, "queued");
                 }
-                String arch = spec.archName(p);
-                Map<String, String> args = new LinkedHashMap<>(spec.buildArgs());
-                if (!spec.archBuildArg().isEmpty()) args.put(spec.archBuildArg(), arch);
-                Path scratch = Files.createDirectories(runDir.resolve(p.key().replace('/', '-')));
-                Pinned pinned = pin(df, p, b, args, baseCache);
-                Path dockerfile = dockerfilePath;
-                if (!pinned.lines().isEmpty()) {
-                    dockerfile = scratch.resolve("Dockerfile");
-                    Files.writeString(dockerfile, df.rewrite(pinned.lines()));
-                    Path ignore = Path.of(dockerfilePath + ".dockerignore");
-                    if (Files.isRegularFile(ignore)) Files.copy(ignore, scratch.resolve("Dockerfile.dockerignore"));
-                }
-                boolean serialize = b.needsPinnedBases() && !pinned.complete();
-                if (serialize) {
-                    listener.note(p + ": some FROM images could not be pinned to a digest (" + String.join("; ", pinned.problems())
-                            + "); builds on " + b.describe() + " take turns so that no platform gets another's base image");
-                }
-                String name = "polyarch-build/" + repoName(dest) + ":" + arch.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
-                BuildRequest req = new BuildRequest(context, dockerfile, p, args, spec.target(), scratch, name, pinned.insecure(), serialize,
-                        dest instanceof StoreRef.Layout);
-                List<String> archTags = spec.archTags() ? Tags.archTags(tags, arch) : List.of();
-                jobs.add(new Job(p, b, req, archTags, pinned.finalBase(df, spec.target()), spec.test()));
-                listener.state(p, "queued");
+                dag.add(publishId(v, dest), new Node(Kind.PUBLISH, vp, null), pushes, false);
             }
             preflight(dest);
             long prepareMs = ms(t0);
 
-            List<RunReport.ImageReport> images = new ArrayList<>();
-            int parallel = spec.parallelism() > 0 ? spec.parallelism() : jobs.size();
+            Dag<Node> graph = dag.build();
+            Map<String, IndexCreator.Result> published = new java.util.concurrent.ConcurrentHashMap<>();
+            Map<String, String> publishErrors = new java.util.concurrent.ConcurrentHashMap<>();
+            int parallel = spec.parallelism() > 0 ? spec.parallelism() : jobsByCell.size();
+            DagRunner.Result result;
             try (ContentStore target = stores.open(dest, true)) {
-                ExecutorService pool = Executors.newFixedThreadPool(parallel);
-                List<Future<RunReport.ImageReport>> futures = new ArrayList<>();
-                try {
-                    for (Job j : jobs) futures.add(pool.submit(() -> buildAndPush(j, target)));
-                    if (spec.fastFail()) {
-                        // the first failed platform cancels the others: they are interrupted, and nothing of theirs is pushed after
-                        boolean cancelled = false;
-                        while (!cancelled && futures.stream().anyMatch(f -> !f.isDone())) {
-                            for (Future<RunReport.ImageReport> f : futures) {
-                                if (f.isDone() && !f.isCancelled() && !"pushed".equals(f.get().state())) {
-                                    cancelled = true;
-                                    break;
-                                }
+                result = new DagRunner(new DagRunner.Options(Math.max(1, parallel), spec.fastFail())).run(graph, node -> {
+                    Node n = node.payload();
+                    switch (n.kind()) {
+                        case BUILD -> build(n.job(), cells.get(n.job().cell()));
+                        case TEST -> test(n.job(), cells.get(n.job().cell()));
+                        case PUSH -> push(n.job(), cells.get(n.job().cell()), target);
+                        case PUBLISH -> {
+                            try {
+                                published.put(n.variant().variant().name(), publish(n.variant(), dest, cells, jobsByCell, spec));
+                            } catch (StoreException | InvalidInputException | ValidationException e) {
+                                publishErrors.put(n.variant().variant().name(), "publishing the index failed: " + e.getMessage());
+                                throw e;
                             }
-                            if (!cancelled) Thread.sleep(20);
-                        }
-                        if (cancelled) futures.forEach(f -> f.cancel(true));
-                    }
-                    for (int i = 0; i < futures.size(); i++) {
-                        Future<RunReport.ImageReport> f = futures.get(i);
-                        if (f.isCancelled()) {
-                            Platform p = jobs.get(i).platform();
-                            listener.state(p, "cancelled");
-                            images.add(new RunReport.ImageReport(p, "cancelled", null, 0, List.of(), 0, 0, 0, jobs.get(i).builder().describe(),
-                                    "cancelled: another platform failed and fastFail is on"));
-                        } else {
-                            images.add(f.get());
                         }
                     }
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException("a build task failed unexpectedly", e.getCause());
-                } catch (InterruptedException e) {
-                    futures.forEach(f -> f.cancel(true));
-                    throw e;
-                } finally {
-                    pool.shutdownNow();
-                }
+                }, (id, state, detail) -> {
+                    Node n = graph.job(id).payload();
+                    if (n.kind() != Kind.PUBLISH) {
+                        String label = switch (state) {
+                            case RUNNING -> n.kind() == Kind.BUILD ? "building" : n.kind() == Kind.TEST ? "testing" : "pushing";
+                            case SUCCEEDED -> n.kind() == Kind.PUSH ? "pushed" : null;
+                            case FAILED, FAILED_IGNORED -> "failed";
+                            case CANCELLED -> "cancelled";
+                            case SKIPPED -> "skipped";
+                            default -> null;
+                        };
+                        if (label != null) listener.state(n.job().cell(), label);
+                    }
+                });
             } catch (StoreException e) {
                 throw new RunFailedException("cannot open the destination " + dest + ": " + e.getMessage());
             }
-
-            Map<String, Long> durations = new LinkedHashMap<>();
-            durations.put("prepare", prepareMs);
-            for (RunReport.ImageReport r : images) {
-                durations.put("build:" + r.platform(), r.buildMs());
-                durations.put("engine:" + r.platform(), r.engineMs());
-                durations.put("push:" + r.platform(), r.pushMs());
-            }
-            String repository = repositoryText(dest);
-            List<RunReport.ImageReport> failed = images.stream().filter(r -> !"pushed".equals(r.state())).toList();
-            if (!failed.isEmpty()) {
-                List<String> pushed = images.stream().filter(r -> "pushed".equals(r.state()))
-                        .map(r -> r.platform() + (r.tags().isEmpty() ? " (by digest only)" : " as " + String.join(", ", r.tags()))).toList();
-                String why = String.join("; ", failed.stream().map(r -> r.platform() + ": " + r.error()).toList());
-                if (!pushed.isEmpty()) notes.add("pushed before the failure and left in place: " + String.join("; ", pushed));
-                notes.add("no index tag was written or moved");
-                durations.put("total", ms(t0));
-                return new RunReport(repository, src.commit(), src.branch(), tags, List.of(), List.of(), null, images, durations, notes, why);
-            }
-
-            long tp = System.nanoTime();
-            List<IndexCreator.Source> sources = new ArrayList<>();
-            for (RunReport.ImageReport r : images) {
-                sources.add(new IndexCreator.Source(byDigest(dest, r.digest()), r.platform(), r.platform() + " build"));
-            }
-            IndexCreator.Result ir;
-            try {
-                ir = new IndexCreator(stores, opts.jobs(), Progress.NONE).create(new IndexCreator.Spec(dest.withTag(tags.get(0)),
-                        tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, Map.of(), sources, false));
-            } catch (StoreException | InvalidInputException | ValidationException e) {
-                durations.put("publish", ms(tp));
-                durations.put("total", ms(t0));
-                notes.add("no index tag was written or moved");
-                return new RunReport(repository, src.commit(), src.branch(), tags, List.of(), List.of(), null, images, durations, notes,
-                        "publishing the index failed: " + e.getMessage());
-            }
-            durations.put("publish", ms(tp));
-            durations.put("total", ms(t0));
-            return new RunReport(repository, src.commit(), src.branch(), tags, ir.tagsWritten(), ir.tagsUnchanged(), ir.index(), images,
-                    durations, notes, null);
+            return report(spec, src, dest, plans, graph, result, cells, jobsByCell, published, publishErrors, notes, prepareMs, t0);
         } catch (IOException e) {
             throw new RunFailedException("cannot prepare the build in " + runDir + ": " + e.getMessage());
         } finally {
@@ -265,10 +239,98 @@ public final class PipelineRunner {
         }
     }
 
-    private RunReport.ImageReport buildAndPush(Job j, ContentStore target) {
-        Platform p = j.platform();
+    /** One node of {@link #describe}: what {@code polyarch plan} prints. */
+    public record PlannedJob(String id, String kind, String variant, String platform, List<String> needs, List<String> tags) {
+    }
+
+    /**
+     * The plan as a DAG, without running anything or asking any engine: build[variant x platform] ->
+     * test[variant x platform] -> push[variant x platform] -> publish[variant], with the tags each publish writes.
+     */
+    public static List<PlannedJob> describe(PipelineSpec spec, GitSource.Checkout src, List<String> notes) throws ConfigException {
+        StoreRef dest = destination(spec);
+        Path context = src.root().resolve(spec.workDir()).normalize();
+        if (!Files.isDirectory(context)) {
+            throw new ConfigException(spec.origin() + ": workDir '" + spec.workDir() + "' is not a directory in " + src.root());
+        }
+        Dag.Builder<PlannedJob> dag = Dag.builder();
+        for (VariantPlan vp : plan(spec, src, context, notes)) {
+            String v = vp.variant().name();
+            List<String> pushes = new ArrayList<>();
+            for (Platform p : spec.platforms()) {
+                String cell = cellName(vp.variant(), p);
+                List<String> arch = spec.archTags() ? Tags.archTags(vp.tags(), spec.archName(p)) : List.of();
+                dag.add("build " + cell, new PlannedJob("build " + cell, "build", v, p.toString(), List.of(), List.of()), List.of(), false);
+                String before = "build " + cell;
+                if (spec.test() != null) {
+                    dag.add("test " + cell, new PlannedJob("test " + cell, "test", v, p.toString(), List.of(before), List.of()), List.of(before), false);
+                    before = "test " + cell;
+                }
+                dag.add("push " + cell, new PlannedJob("push " + cell, "push", v, p.toString(), List.of(before), arch), List.of(before), false);
+                pushes.add("push " + cell);
+            }
+            String id = publishId(vp.variant(), dest);
+            dag.add(id, new PlannedJob(id, "publish", v, null, pushes, vp.tags()), pushes, false);
+        }
+        Dag<PlannedJob> d = dag.build();
+        return d.order().stream().map(id -> d.job(id).payload()).toList();
+    }
+
+    static String cellName(PipelineSpec.Variant v, Platform p) {
+        return v.name().isEmpty() ? p.toString() : v.name() + " " + p;
+    }
+
+    static String publishId(PipelineSpec.Variant v, StoreRef dest) {
+        return "publish " + (v.name().isEmpty() ? dest.toString() : v.name());
+    }
+
+    /** Reads each variant's Dockerfile and resolves its tags; two variants on one tag is a config error. */
+    private static List<VariantPlan> plan(PipelineSpec spec, GitSource.Checkout src, Path context, List<String> notes) throws ConfigException {
+        List<VariantPlan> plans = new ArrayList<>();
+        Map<String, String> owner = new LinkedHashMap<>();
+        for (PipelineSpec.Variant v : spec.variants()) {
+            String who = v.name().isEmpty() ? "" : "variant " + v.name() + ": ";
+            Path dockerfilePath = context.resolve(v.dockerfile()).normalize();
+            if (!Files.isRegularFile(dockerfilePath)) {
+                throw new ConfigException(spec.origin() + ": " + who + "dockerfile '" + v.dockerfile() + "' not found in " + context
+                        + "; set dockerfile (relative to workDir) or workDir");
+            }
+            Dockerfile df;
+            try {
+                df = Dockerfile.parse(Files.readString(dockerfilePath));
+            } catch (IOException e) {
+                throw new ConfigException(dockerfilePath + ": cannot read: " + e.getMessage());
+            }
+            if (df.froms().isEmpty()) throw new ConfigException(dockerfilePath + ": no FROM instruction");
+            if (v.target() != null && df.froms().stream().noneMatch(f -> v.target().equalsIgnoreCase(f.stageName()))) {
+                throw new ConfigException(spec.origin() + ": " + who + "target '" + v.target() + "' is not a stage of " + dockerfilePath.getFileName()
+                        + "; its stages: " + String.join(", ", df.froms().stream().map(Dockerfile.From::stageName).filter(java.util.Objects::nonNull).toList()));
+            }
+            Tags.Resolution tr;
+            try {
+                tr = Tags.resolve(v.tagRules(), new Tags.Context(src.commit(), src.branch(), src.tags(), v.vars()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(spec.origin() + ": " + who + e.getMessage());
+            }
+            tr.notes().forEach(n -> notes.add(who + n));
+            if (tr.tags().isEmpty()) {
+                throw new ConfigException(spec.origin() + ": " + who + "the tag rules give no tag for commit " + src.commit() + ": " + String.join("; ", tr.notes()));
+            }
+            for (String t : tr.tags()) {
+                String other = owner.putIfAbsent(t, v.name());
+                if (other != null) {
+                    throw new ConfigException(spec.origin() + ": variants " + other + " and " + v.name() + " would both publish tag '" + t + "'"
+                            + (t.equals("latest") ? "; give latest to one variant (its own tagRules)" : "; use the variables in the tag rules, e.g. {"
+                            + String.join("}-{", v.vars().keySet()) + "}-{commit-short}"));
+                }
+            }
+            plans.add(new VariantPlan(v, dockerfilePath, df, tr.tags()));
+        }
+        return plans;
+    }
+
+    private void build(Job j, CellState c) throws Exception {
         long t0 = System.nanoTime();
-        long buildMs = 0;
         // the base's layer list is fetched while the engine builds; it is only compared afterwards. A platform thread: with
         // a virtual one, the process took 0.3 s longer to end after System.exit (measured, cause not found)
         java.util.concurrent.CompletableFuture<List<Digest>> base = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -279,46 +341,131 @@ public final class PipelineRunner {
             }
         }, r -> Thread.ofPlatform().daemon().name("base-check").start(r));
         try {
-            listener.state(p, "building");
-            BuildOutput out = j.builder().build(j.request(), line -> listener.log(p, line));
-            buildMs = ms(t0);
-            if (j.test() != null) {
-                listener.state(p, "testing");
-                for (String c : j.test().commands()) j.builder().test(out, p, c, j.test().timeout(), line -> listener.log(p, "test: " + line));
-            }
-            listener.state(p, "pushing");
-            long tp = System.nanoTime();
+            BuildOutput out = j.builder().build(j.request(), line -> listener.log(j.cell(), line));
+            c.output = out;
+            c.buildMs = ms(t0);
             try (OciLayoutStore layout = OciLayoutStore.open(out.layout(), false)) {
-                RawManifest m = Images.require(layout, out.manifest().toString(), "built image for " + p);
-                Manifest parsed = Images.parse(m, "built image for " + p);
-                if (!(parsed instanceof ImageManifest im)) throw new BuildException("the builder produced an index for " + p + ", expected one image");
+                RawManifest m = Images.require(layout, out.manifest().toString(), "built image for " + j.platform());
+                Manifest parsed = Images.parse(m, "built image for " + j.platform());
+                if (!(parsed instanceof ImageManifest im)) throw new BuildException("the builder produced an index for " + j.platform() + ", expected one image");
                 ImageConfig cfg = Images.config(layout, im);
-                if (cfg.platform() == null || !cfg.platform().matches(p)) {
-                    throw new BuildException("the build for " + p + " produced an image whose config says " + cfg.platform()
+                if (cfg.platform() == null || !cfg.platform().matches(j.platform())) {
+                    throw new BuildException("the build for " + j.platform() + " produced an image whose config says " + cfg.platform()
                             + " (a base image of the wrong architecture?); not pushed");
                 }
                 checkBase(j, cfg, base);
-                new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, im.blobs());
-                target.putManifest(m, null);
-                List<String> written = new ArrayList<>();
-                for (String t : j.archTags()) {
-                    Optional<Descriptor> now = target.headManifest(t);
-                    if (now.isEmpty() || !now.get().digest().equals(m.digest())) target.putManifest(m, t);
-                    written.add(t);
-                }
-                long size = m.size() + im.blobs().stream().mapToLong(Descriptor::size).sum();
-                listener.state(p, "pushed");
-                return new RunReport.ImageReport(p, "pushed", m.digest(), size, written, buildMs, out.engineMs(), ms(tp), j.builder().describe(), null);
+                c.manifest = m;
+                c.image = im;
             }
-        } catch (BuildException | StoreException | RuntimeException e) {
-            listener.state(p, "failed");
-            String msg = e instanceof RuntimeException ? "internal error: " + e : e.getMessage();
-            return new RunReport.ImageReport(p, "failed", null, 0, List.of(), buildMs == 0 ? ms(t0) : buildMs, 0, 0, j.builder().describe(), msg);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            listener.state(p, "cancelled");
-            return new RunReport.ImageReport(p, "cancelled", null, 0, List.of(), ms(t0), 0, 0, j.builder().describe(), "cancelled");
+        } catch (RuntimeException e) {
+            throw new BuildException("internal error: " + e, e);
+        } finally {
+            if (c.buildMs == 0) c.buildMs = ms(t0);
         }
+    }
+
+    private void test(Job j, CellState c) throws Exception {
+        for (String cmd : j.test().commands()) {
+            j.builder().test(c.output, j.platform(), cmd, j.test().timeout(), line -> listener.log(j.cell(), "test: " + line));
+        }
+    }
+
+    private void push(Job j, CellState c, ContentStore target) throws Exception {
+        long tp = System.nanoTime();
+        try (OciLayoutStore layout = OciLayoutStore.open(c.output.layout(), false)) {
+            new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, c.image.blobs());
+            target.putManifest(c.manifest, null);
+            List<String> written = new ArrayList<>();
+            for (String t : j.archTags()) {
+                Optional<Descriptor> now = target.headManifest(t);
+                if (now.isEmpty() || !now.get().digest().equals(c.manifest.digest())) target.putManifest(c.manifest, t);
+                written.add(t);
+            }
+            c.pushMs = ms(tp);
+            long size = c.manifest.size() + c.image.blobs().stream().mapToLong(Descriptor::size).sum();
+            c.report = new RunReport.ImageReport(j.platform(), "pushed", c.manifest.digest(), size, written, c.buildMs, c.output.engineMs(),
+                    c.pushMs, j.builder().describe(), null);
+        }
+    }
+
+    private IndexCreator.Result publish(VariantPlan vp, StoreRef dest, Map<String, CellState> cells, Map<String, Job> jobs, PipelineSpec spec)
+            throws StoreException, InvalidInputException, ValidationException {
+        List<IndexCreator.Source> sources = new ArrayList<>();
+        for (Platform p : spec.platforms()) {
+            String cell = vp.variant().name().isEmpty() ? p.toString() : vp.variant().name() + " " + p;
+            RunReport.ImageReport r = cells.get(cell).report;
+            sources.add(new IndexCreator.Source(byDigest(dest, r.digest()), p, cell + " build"));
+        }
+        List<String> tags = vp.tags();
+        return new IndexCreator(stores, opts.jobs(), Progress.NONE).create(new IndexCreator.Spec(dest.withTag(tags.get(0)),
+                tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, Map.of(), sources, false));
+    }
+
+    private RunReport report(PipelineSpec spec, GitSource.Checkout src, StoreRef dest, List<VariantPlan> plans, Dag<Node> graph,
+                             DagRunner.Result result, Map<String, CellState> cells, Map<String, Job> jobs,
+                             Map<String, IndexCreator.Result> published, Map<String, String> publishErrors, List<String> notes,
+                             long prepareMs, long t0) {
+        Map<String, Long> durations = new LinkedHashMap<>();
+        durations.put("prepare", prepareMs);
+        List<RunReport.VariantReport> variants = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        List<String> leftInPlace = new ArrayList<>();
+        for (VariantPlan vp : plans) {
+            String vname = vp.variant().name();
+            List<RunReport.ImageReport> images = new ArrayList<>();
+            List<String> problems = new ArrayList<>();
+            for (Platform p : spec.platforms()) {
+                String cell = vname.isEmpty() ? p.toString() : vname + " " + p;
+                CellState c = cells.get(cell);
+                Job j = jobs.get(cell);
+                RunReport.ImageReport r = c.report;
+                if (r == null) {
+                    String state = "failed";
+                    String error = null;
+                    for (String prefix : List.of("build ", "test ", "push ")) {
+                        DagRunner.Outcome o = result.outcomes().get(prefix + cell);
+                        if (o == null) continue;
+                        if (o.state() == DagRunner.State.FAILED) {
+                            error = o.detail();
+                            break;
+                        }
+                        if (o.state() == DagRunner.State.CANCELLED) {
+                            state = "cancelled";
+                            error = "cancelled: another job failed and fastFail is on";
+                            break;
+                        }
+                    }
+                    if (error == null) error = "not run";
+                    r = new RunReport.ImageReport(p, state, null, 0, List.of(), c.buildMs, c.output == null ? 0 : c.output.engineMs(), 0,
+                            j.builder().describe(), error);
+                    if (state.equals("failed")) problems.add(p + ": " + error);
+                } else if (!published.containsKey(vname)) {
+                    leftInPlace.add((vname.isEmpty() ? "" : vname + " ") + p + (r.tags().isEmpty() ? " (by digest only)" : " as " + String.join(", ", r.tags())));
+                }
+                images.add(r);
+                durations.put("build:" + cell, r.buildMs());
+                durations.put("engine:" + cell, r.engineMs());
+                durations.put("push:" + cell, r.pushMs());
+            }
+            IndexCreator.Result ir = published.get(vname);
+            String failure = null;
+            if (ir == null) {
+                if (publishErrors.containsKey(vname)) problems.add(publishErrors.get(vname));
+                if (problems.isEmpty()) problems.add("cancelled: another job failed and fastFail is on");
+                failure = String.join("; ", problems);
+                failures.add(vname.isEmpty() ? failure : vname + ": " + failure);
+            }
+            variants.add(new RunReport.VariantReport(vname, vp.variant().vars(), vp.tags(), ir == null ? List.of() : ir.tagsWritten(),
+                    ir == null ? List.of() : ir.tagsUnchanged(), ir == null ? null : ir.index(), images, failure));
+        }
+        if (!leftInPlace.isEmpty()) notes.add("pushed, with no index published over them: " + String.join("; ", leftInPlace));
+        if (!failures.isEmpty()) {
+            notes.add(published.isEmpty() ? "no index tag was written or moved"
+                    : "no index tag was written or moved for " + String.join(", ", variants.stream().filter(v -> v.failure() != null).map(RunReport.VariantReport::name).toList()));
+        }
+        durations.put("total", ms(t0));
+        return new RunReport(repositoryText(dest), src.commit(), src.branch(), variants, durations, notes,
+                failures.isEmpty() ? null : String.join("; ", failures));
     }
 
     /**

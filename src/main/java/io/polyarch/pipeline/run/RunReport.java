@@ -4,29 +4,77 @@ import io.polyarch.oci.Descriptor;
 import io.polyarch.oci.Digest;
 import io.polyarch.oci.Platform;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The outcome of one run, for the summary and {@code --json}.
+ * The outcome of one run, for the summary and {@code --json}: one {@link VariantReport} per matrix variant (one
+ * only, named "", without a matrix).
  *
- * @param index    the published index, or null when the run failed before publishing
- * @param failure  why the run failed, or null on success
+ * @param failure why the run failed, or null on success
  */
-public record RunReport(String repository, String commit, String branch, List<String> tags, List<String> tagsWritten,
-                        List<String> tagsUnchanged, Descriptor index, List<ImageReport> images, Map<String, Long> durationsMs,
+public record RunReport(String repository, String commit, String branch, List<VariantReport> variants, Map<String, Long> durationsMs,
                         List<String> notes, String failure) {
     public RunReport {
-        tags = List.copyOf(tags);
-        tagsWritten = List.copyOf(tagsWritten);
-        tagsUnchanged = List.copyOf(tagsUnchanged);
-        images = List.copyOf(images);
+        variants = List.copyOf(variants);
         durationsMs = Map.copyOf(durationsMs);
         notes = List.copyOf(notes);
     }
 
     public boolean ok() {
         return failure == null;
+    }
+
+    private VariantReport single() {
+        return variants.size() == 1 ? variants.get(0) : null;
+    }
+
+    /** Without a matrix: the variant's tags; with one: every variant's. */
+    public List<String> tags() {
+        List<String> out = new ArrayList<>();
+        variants.forEach(v -> out.addAll(v.tags()));
+        return out;
+    }
+
+    public List<String> tagsWritten() {
+        List<String> out = new ArrayList<>();
+        variants.forEach(v -> out.addAll(v.tagsWritten()));
+        return out;
+    }
+
+    public List<String> tagsUnchanged() {
+        List<String> out = new ArrayList<>();
+        variants.forEach(v -> out.addAll(v.tagsUnchanged()));
+        return out;
+    }
+
+    /** The index of a run without a matrix (null if it failed); null with a matrix (see each variant). */
+    public Descriptor index() {
+        return single() == null ? null : single().index();
+    }
+
+    /** Every image of every variant. */
+    public List<ImageReport> images() {
+        List<ImageReport> out = new ArrayList<>();
+        variants.forEach(v -> out.addAll(v.images()));
+        return out;
+    }
+
+    /**
+     * One variant: its tags, the index published under them (null if it was not), its images.
+     *
+     * @param failure why this variant published nothing, or null
+     */
+    public record VariantReport(String name, Map<String, String> vars, List<String> tags, List<String> tagsWritten,
+                                List<String> tagsUnchanged, Descriptor index, List<ImageReport> images, String failure) {
+        public VariantReport {
+            vars = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(vars));
+            tags = List.copyOf(tags);
+            tagsWritten = List.copyOf(tagsWritten);
+            tagsUnchanged = List.copyOf(tagsUnchanged);
+            images = List.copyOf(images);
+        }
     }
 
     /**

@@ -20,12 +20,35 @@ import java.util.Map;
 public record PipelineSpec(String origin, String pipelineName, Github github, String workDir, Destination destination,
                            List<Platform> platforms, String dockerfile, Map<String, String> buildArgs, String target,
                            String archBuildArg, boolean archTags, Map<String, String> archNames, List<TagRule> tagRules,
-                           BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail) {
+                           BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail, List<Variant> variants) {
     public PipelineSpec {
         platforms = List.copyOf(platforms);
         buildArgs = Map.copyOf(buildArgs);
         archNames = Map.copyOf(archNames);
         tagRules = List.copyOf(tagRules);
+        variants = variants == null || variants.isEmpty()
+                ? List.of(new Variant("", Map.of(), dockerfile, target, tagRules)) : List.copyOf(variants);
+    }
+
+    /**
+     * One cell of the build matrix (without a matrix, the only one, named ""): its variables are build arguments
+     * and tag-template placeholders; it may have its own Dockerfile, target and tag rules.
+     */
+    public record Variant(String name, Map<String, String> vars, String dockerfile, String target, List<TagRule> tagRules) {
+        public Variant {
+            vars = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(vars));
+            tagRules = List.copyOf(tagRules);
+        }
+
+        /** For messages: {@code VERSION=3.11}, or "" for a pipeline without a matrix. */
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    public boolean hasMatrix() {
+        return variants.size() > 1 || !variants.get(0).name().isEmpty();
     }
 
     /**

@@ -1,0 +1,102 @@
+package io.polyarch.cli;
+
+import io.polyarch.git.GitSource;
+import io.polyarch.ops.InvalidInputException;
+import io.polyarch.pipeline.spec.ConfigException;
+import io.polyarch.pipeline.spec.PipelineSpec;
+import io.polyarch.pipeline.spec.SpecLoader;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What {@code run} and {@code plan} share: where the source is, which config, and the flags that override it. */
+abstract class PipelineOptions implements Main.HasContext {
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Pipeline config (default: polyarch.yaml or polyarch.yml at the repository root, if present).")
+    Path config;
+
+    @Option(names = "--source", paramLabel = "DIR|GIT_URL", description = "The repository to build (default: the checkout containing the current directory). A URL is cloned into a temporary directory.")
+    String source;
+
+    @Option(names = "--ref", paramLabel = "BRANCH|TAG|SHA", description = "What to check out of --source (default: its HEAD).")
+    String ref;
+
+    @Option(names = "--to", paramLabel = "REPOSITORY|oci:DIR", description = "Publish here instead of the config's destination: HOST[:PORT]/PATH or an OCI layout directory.")
+    String to;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[,...]", description = "Platforms to build (repeatable or comma-separated; default: the config's, else linux/amd64,linux/arm64).")
+    List<String> platforms = new ArrayList<>();
+
+    @Option(names = "--build-arg", paramLabel = "NAME=VALUE", description = "A build argument (repeatable; overrides buildArgs).")
+    List<String> buildArgs = new ArrayList<>();
+
+    @Option(names = "--builder", paramLabel = "auto|docker|buildah", description = "The build engine (default: the config's, else auto: docker if an engine answers, else buildah).")
+    String builder;
+
+    @Option(names = "--workdir", paramLabel = "DIR", description = "The build context, relative to the repository root (overrides workDir).")
+    String workDir;
+
+    @Option(names = {"-f", "--dockerfile"}, paramLabel = "FILE", description = "The Dockerfile, relative to the build context (overrides dockerfile).")
+    String dockerfile;
+
+    @Option(names = "--target", paramLabel = "STAGE", description = "The Dockerfile stage to build (overrides target).")
+    String target;
+
+    @Option(names = "--no-arch-tags", description = "Push per-platform images by digest only, without <tag>-<arch> tags.")
+    boolean noArchTags;
+
+    @Option(names = "--tag-rule", paramLabel = "RULE", description = "A tag rule (repeatable; replaces tagRules): latest, commit, commit-short, branch, semver, or a template like {branch}-{commit-short}.")
+    List<String> tagRules = new ArrayList<>();
+
+    Context ctx;
+
+    @Override
+    public void context(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    Path cwd() {
+        return Path.of(ctx.env.getOrDefault("PWD", System.getProperty("user.dir"))).toAbsolutePath();
+    }
+
+    Path tmp() {
+        return Path.of(ctx.env.getOrDefault("TMPDIR", System.getProperty("java.io.tmpdir")));
+    }
+
+    /** The checkout to build: the current one, a directory, or a clone of a URL (or of a directory at --ref). */
+    GitSource.Checkout checkout() throws Exception {
+        if (source != null && GitSource.looksLikeUrl(source)) return GitSource.cloneAt(source, ref, tmp(), ctx.env);
+        Path dir = source != null ? cwd().resolve(source) : cwd();
+        if (source != null && !Files.isDirectory(dir)) throw new InvalidInputException("--source " + source + ": no such directory (or give a Git URL)");
+        if (ref != null) {
+            GitSource.Checkout local = GitSource.open(dir, ctx.env);
+            return GitSource.cloneAt(local.root().toUri().toString(), ref, tmp(), ctx.env);
+        }
+        return GitSource.open(dir, ctx.env);
+    }
+
+    /** The config (-c, or polyarch.yaml / polyarch.yml at the repository root, or none) with the flags applied. */
+    PipelineSpec spec(GitSource.Checkout checkout) throws InvalidInputException, ConfigException {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (String a : buildArgs) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) throw new InvalidInputException("--build-arg '" + a + "': expected NAME=VALUE");
+            args.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        Path cfg = config != null ? cwd().resolve(config) : null;
+        if (cfg == null) {
+            for (String n : List.of("polyarch.yaml", "polyarch.yml")) {
+                if (Files.isRegularFile(checkout.root().resolve(n))) {
+                    cfg = checkout.root().resolve(n);
+                    break;
+                }
+            }
+        }
+        return SpecLoader.load(cfg, new SpecLoader.Overrides(to, platforms, args, builder, workDir, dockerfile, target,
+                noArchTags ? Boolean.FALSE : null, tagRules));
+    }
+}
