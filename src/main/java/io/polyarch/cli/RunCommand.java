@@ -169,6 +169,11 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
             v.images().forEach(i -> imageJson(vi.addObject(), i));
             if (v.failure() != null) n.put("failure", Redact.text(v.failure()));
         }
+        ArrayNode jobs = o.putArray("jobs");
+        for (RunReport.JobReport j : r.jobs()) {
+            ObjectNode n = jobs.addObject().put("id", j.id()).put("state", j.state()).put("ms", j.ms());
+            if (j.detail() != null) n.put("detail", Redact.text(j.detail()));
+        }
         ObjectNode d = o.putObject("durationsMs");
         r.durationsMs().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> d.put(e.getKey(), e.getValue()));
         ArrayNode notes = o.putArray("notes");

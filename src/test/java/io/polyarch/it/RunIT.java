@@ -433,6 +433,21 @@ class RunIT {
     }
 
     @Test
+    void aTestWithIgnoreFailureDoesNotBlockPublishing(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/advisory/app";
+        GitRepo g = app(tmp.resolve("src"), """
+                destination: {registry: {repository: %s, tagRules: [latest]}}
+                buildArgs: {BASE: %s}
+                test: {commands: ["case $(uname -m) in aarch64) echo advisory only; exit 6;; esac"], ignoreFailure: true}
+                """.formatted(repo, base));
+        g.commit("advisory test");
+        Cli.Result r = run("--source", g.dir().toString());
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(tagExists(repo + ":latest"));
+        assertTrue(r.out().contains("test linux/arm64 failed, and has ignoreFailure"), r.out());
+    }
+
+    @Test
     void fastFailCancelsTheOtherPlatforms(@TempDir Path tmp) throws Exception {
         String repo = reg.host() + "/fastfail/app";
         GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", """
@@ -504,6 +519,7 @@ class RunIT {
         assertEquals(2, variants.size());
         for (JsonNode v : variants) assertEquals(Digest.parse(v.path("index").path("digest").asText()), skopeoDigest(repo + ":" + v.path("vars").path("VERSION").asText()));
         assertEquals("VERSION=1.0 ARCH=arm64 machine=aarch64", dockerRun("linux/arm64", repo + ":1.0"));
+        assertEquals("VERSION=1.0 ARCH=amd64 machine=x86_64", dockerRun("linux/amd64", repo + ":1.0"));
         assertEquals("VERSION=2.0 ARCH=amd64 machine=x86_64", dockerRun("linux/amd64", repo + ":2.0"));
         assertEquals("VERSION=2.0 ARCH=arm64 machine=aarch64", dockerRun("linux/arm64", repo + ":2.0"));
         Digest v2Before = skopeoDigest(repo + ":2.0");
@@ -524,6 +540,12 @@ class RunIT {
         JsonNode v2 = json(out2).path("variants");
         assertTrue(v2.get(0).path("ok").asBoolean());
         assertFalse(v2.get(1).path("ok").asBoolean());
+        Map<String, String> states = new java.util.HashMap<>();
+        json(out2).path("jobs").forEach(j -> states.put(j.path("id").asText(), j.path("state").asText()));
+        assertEquals("failed", states.get("test VERSION=2.0 linux/arm64"), states.toString());
+        assertEquals("skipped", states.get("push VERSION=2.0 linux/arm64"), states.toString());
+        assertEquals("skipped", states.get("publish VERSION=2.0"), states.toString());
+        assertEquals("succeeded", states.get("publish VERSION=1.0"), states.toString());
     }
 
     @Test

@@ -180,7 +180,7 @@ public final class PipelineRunner {
                     dag.add("build " + cell, new Node(Kind.BUILD, vp, job), List.of(), false);
                     String before = "build " + cell;
                     if (spec.test() != null) {
-                        dag.add("test " + cell, new Node(Kind.TEST, vp, job), List.of(before), false);
+                        dag.add("test " + cell, new Node(Kind.TEST, vp, job), List.of(before), spec.test().ignoreFailure());
                         before = "test " + cell;
                     }
                     dag.add("push " + cell, new Node(Kind.PUSH, vp, job), List.of(before), false);
@@ -453,7 +453,8 @@ public final class PipelineRunner {
                 if (publishErrors.containsKey(vname)) problems.add(publishErrors.get(vname));
                 if (problems.isEmpty()) problems.add("cancelled: another job failed and fastFail is on");
                 failure = String.join("; ", problems);
-                failures.add(vname.isEmpty() ? failure : vname + ": " + failure);
+                if (vp.variant().ignoreFailure()) notes.add("variant " + vname + " failed, and has ignoreFailure: " + failure);
+                else failures.add(vname.isEmpty() ? failure : vname + ": " + failure);
             }
             variants.add(new RunReport.VariantReport(vname, vp.variant().vars(), vp.tags(), ir == null ? List.of() : ir.tagsWritten(),
                     ir == null ? List.of() : ir.tagsUnchanged(), ir == null ? null : ir.index(), images, failure));
@@ -463,8 +464,15 @@ public final class PipelineRunner {
             notes.add(published.isEmpty() ? "no index tag was written or moved"
                     : "no index tag was written or moved for " + String.join(", ", variants.stream().filter(v -> v.failure() != null).map(RunReport.VariantReport::name).toList()));
         }
+        // every DAG job's own time, so that the critical path can be compared with the whole run (bench/matrix.sh)
+        result.outcomes().forEach((id, o) -> durations.put("job:" + id, o.duration().toMillis()));
+        List<RunReport.JobReport> jobReports = new ArrayList<>();
+        result.outcomes().forEach((id, o) -> {
+            jobReports.add(new RunReport.JobReport(id, o.state().name().toLowerCase(Locale.ROOT), o.duration().toMillis(), o.detail()));
+            if (o.state() == DagRunner.State.FAILED_IGNORED) notes.add(id + " failed, and has ignoreFailure: " + o.detail());
+        });
         durations.put("total", ms(t0));
-        return new RunReport(repositoryText(dest), src.commit(), src.branch(), variants, durations, notes,
+        return new RunReport(repositoryText(dest), src.commit(), src.branch(), variants, jobReports, durations, notes,
                 failures.isEmpty() ? null : String.join("; ", failures));
     }
 

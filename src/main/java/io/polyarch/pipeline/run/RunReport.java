@@ -14,10 +14,11 @@ import java.util.Map;
  *
  * @param failure why the run failed, or null on success
  */
-public record RunReport(String repository, String commit, String branch, List<VariantReport> variants, Map<String, Long> durationsMs,
-                        List<String> notes, String failure) {
+public record RunReport(String repository, String commit, String branch, List<VariantReport> variants, List<JobReport> jobs,
+                        Map<String, Long> durationsMs, List<String> notes, String failure) {
     public RunReport {
         variants = List.copyOf(variants);
+        jobs = List.copyOf(jobs);
         durationsMs = Map.copyOf(durationsMs);
         notes = List.copyOf(notes);
     }
@@ -75,6 +76,10 @@ public record RunReport(String repository, String commit, String branch, List<Va
             tagsUnchanged = List.copyOf(tagsUnchanged);
             images = List.copyOf(images);
         }
+    }
+
+    /** One job of the plan's DAG: {@code succeeded}, {@code failed}, {@code failed_ignored}, {@code skipped}, {@code cancelled}. */
+    public record JobReport(String id, String state, long ms, String detail) {
     }
 
     /**

@@ -27,14 +27,16 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
         archNames = Map.copyOf(archNames);
         tagRules = List.copyOf(tagRules);
         variants = variants == null || variants.isEmpty()
-                ? List.of(new Variant("", Map.of(), dockerfile, target, tagRules)) : List.copyOf(variants);
+                ? List.of(new Variant("", Map.of(), dockerfile, target, tagRules, false)) : List.copyOf(variants);
     }
 
     /**
      * One cell of the build matrix (without a matrix, the only one, named ""): its variables are build arguments
-     * and tag-template placeholders; it may have its own Dockerfile, target and tag rules.
+     * and tag-template placeholders; it may have its own Dockerfile, target and tag rules. With {@code ignoreFailure}
+     * its failure is reported but does not fail the run (CodeBuild batch's ignore-failure).
      */
-    public record Variant(String name, Map<String, String> vars, String dockerfile, String target, List<TagRule> tagRules) {
+    public record Variant(String name, Map<String, String> vars, String dockerfile, String target, List<TagRule> tagRules,
+                          boolean ignoreFailure) {
         public Variant {
             vars = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(vars));
             tagRules = List.copyOf(tagRules);
@@ -55,7 +57,7 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
      * Commands run inside each platform's image after it is built and before it is pushed (under QEMU for a foreign
      * platform); any failure or a timeout stops that platform, so no index is published.
      */
-    public record TestSpec(List<String> commands, java.time.Duration timeout) {
+    public record TestSpec(List<String> commands, java.time.Duration timeout, boolean ignoreFailure) {
         public TestSpec {
             commands = List.copyOf(commands);
         }

@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
 public final class SpecLoader {
     static final Set<String> TOP = Set.of("pipelineName", "source", "workDir", "destination", "platforms", "dockerfile",
             "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism", "test", "fastFail", "matrix");
-    static final Set<String> VARIANT_KEYS = Set.of("name", "dockerfile", "target", "tagRules");
-    static final Set<String> TEST = Set.of("commands", "command", "timeout");
+    static final Set<String> VARIANT_KEYS = Set.of("name", "dockerfile", "target", "tagRules", "ignoreFailure");
+    static final Set<String> TEST = Set.of("commands", "command", "timeout", "ignoreFailure");
     static final Set<String> SOURCE = Set.of("github");
     static final Set<String> GITHUB = Set.of("owner", "repo", "branch", "connectionArn", "triggerOnPush");
     static final Set<String> DESTINATION = Set.of("ecr", "registry");
@@ -333,6 +333,7 @@ public final class SpecLoader {
         for (int i = 0; i < cells.size(); i++) {
             Map<String, String> vars;
             String df = dockerfile, tg = target, name = null;
+            boolean ignoreFailure = false;
             List<TagRule> tr = rules;
             String where;
             if (cells.get(i) == null) {
@@ -344,6 +345,11 @@ public final class SpecLoader {
                 vars = new java.util.LinkedHashMap<>();
                 for (var e : c.entries().entrySet()) {
                     if (VARIANT_KEYS.contains(e.getKey())) continue;
+                    String typo = e.getKey().equals(e.getKey().toLowerCase(java.util.Locale.ROOT)) ? Suggest.closest(e.getKey(), VARIANT_KEYS, 2) : null;
+                    if (typo != null) {
+                        throw new ConfigException(c.keyWhere(e.getKey()) + ": unknown key '" + e.getKey() + "'; did you mean '" + typo
+                                + "'? (a matrix variable that close to it must be written in upper case)");
+                    }
                     if (!ARG_NAME.matcher(e.getKey()).matches()) {
                         String close = Suggest.closest(e.getKey(), VARIANT_KEYS);
                         throw new ConfigException(c.keyWhere(e.getKey()) + ": '" + e.getKey() + "' is not a variable name"
@@ -355,6 +361,7 @@ public final class SpecLoader {
                 if (c.entries().containsKey("target")) tg = str(c, "target");
                 if (c.entries().containsKey("name")) name = str(c, "name");
                 if (c.entries().containsKey("tagRules")) tr = tagRules(c.entries().get("tagRules"));
+                ignoreFailure = bool(c, "ignoreFailure", false);
             }
             if (vars.isEmpty() && name == null) throw new ConfigException(where + ": a matrix variant needs at least one variable or a name");
             if (name == null) {
@@ -364,7 +371,7 @@ public final class SpecLoader {
             }
             String before = names.put(name, where);
             if (before != null) throw new ConfigException(where + ": variant " + name + " appears twice (also " + before + ")");
-            out.add(new PipelineSpec.Variant(name, vars, df, tg, tr));
+            out.add(new PipelineSpec.Variant(name, vars, df, tg, tr, ignoreFailure));
         }
         if (out.isEmpty()) throw new ConfigException(n.where() + ": the matrix has no variants (everything excluded?)");
         return out;
@@ -382,6 +389,7 @@ public final class SpecLoader {
         if (n == null || (n instanceof Scalar s0 && s0.isNull())) return null;
         List<String> commands = new ArrayList<>();
         int timeout = 600;
+        boolean ignore = false;
         Node cmds = n;
         if (n instanceof MapNode m) {
             keys(m, TEST);
@@ -391,6 +399,7 @@ public final class SpecLoader {
             cmds = m.entries().containsKey("commands") ? m.entries().get("commands") : m.entries().get("command");
             if (cmds == null) throw new ConfigException(m.where() + ": missing 'commands' (a list of shell commands run in the image)");
             if (m.entries().containsKey("timeout")) timeout = integer(m, "timeout", 1, 86_400);
+            ignore = bool(m, "ignoreFailure", false);
         }
         if (cmds instanceof ListNode l) {
             for (Node c : l.items()) commands.add(scalarOf(c, "a shell command").text());
@@ -401,7 +410,7 @@ public final class SpecLoader {
             if (c == null || c.isBlank()) throw new ConfigException(n.where() + ": an empty test command");
         }
         if (commands.isEmpty()) throw new ConfigException(n.where() + ": no test commands");
-        return new PipelineSpec.TestSpec(commands, java.time.Duration.ofSeconds(timeout));
+        return new PipelineSpec.TestSpec(commands, java.time.Duration.ofSeconds(timeout), ignore);
     }
 
     private static PipelineSpec.Kind kind(String text, String where) throws ConfigException {

@@ -131,6 +131,44 @@ class SpecLoaderTest {
     }
 
     @Test
+    void matrixAxesWithExcludeAndInclude() throws Exception {
+        var s = parse("""
+                tagRules: ["{PY}-{OS}"]
+                matrix:
+                  PY: ["3.11", "3.12"]
+                  OS: [slim, full]
+                  exclude:
+                    - {PY: "3.11", OS: full}
+                  include:
+                    - {PY: "3.13", OS: slim, dockerfile: Dockerfile.313, tagRules: [latest, "3.13"]}
+                """);
+        assertEquals(List.of("PY=3.11,OS=slim", "PY=3.12,OS=slim", "PY=3.12,OS=full", "PY=3.13,OS=slim"),
+                s.variants().stream().map(PipelineSpec.Variant::name).toList());
+        var last = s.variants().get(3);
+        assertEquals("Dockerfile.313", last.dockerfile());
+        assertEquals(List.of("latest", "3.13"), last.tagRules().stream().map(r -> r.text()).toList());
+        assertEquals(Map.of("PY", "3.12", "OS", "full"), s.variants().get(2).vars());
+        assertTrue(s.hasMatrix());
+        assertFalse(parse("platforms: [linux/amd64]\n").hasMatrix());
+    }
+
+    @Test
+    void matrixAsAListOfVariants() throws Exception {
+        var s = parse("matrix:\n  - {name: old, VERSION: \"1\", target: legacy}\n  - {VERSION: \"2\"}\n");
+        assertEquals(List.of("old", "VERSION=2"), s.variants().stream().map(PipelineSpec.Variant::name).toList());
+        assertEquals("legacy", s.variants().get(0).target());
+    }
+
+    @Test
+    void matrixErrors() {
+        assertTrue(error("matrix:\n  PY: []\n").contains("a matrix axis is a non-empty list"));
+        assertTrue(error("matrix:\n  PY: [a]\n  exclude: [{PY: b}]\n").contains("matches no combination"));
+        assertTrue(error("matrix:\n  - {VERSION: \"1\", dockerfiel: x}\n").contains("did you mean 'dockerfile'?"));
+        assertTrue(error("matrix:\n  - {VERSION: \"1\"}\n  - {VERSION: \"1\"}\n").contains("appears twice"));
+        assertTrue(error("matrix: [a]\n").contains("a matrix variant is a mapping"));
+    }
+
+    @Test
     void literalTagsAndTemplates() throws Exception {
         PipelineSpec s = parse("tagRules: [{literal: stable}, \"{branch}-{commit-short}\", {type: semver}]\n");
         assertEquals(List.of("stable", "{branch}-{commit-short}", "semver"), s.tagRules().stream().map(r -> r.text()).toList());
