@@ -28,3 +28,13 @@ YAML
 now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.3f}')"; }
 median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.3f}')" "$@"; }
+
+# publish_base DIR REPOSITORY: a busybox base image for linux/amd64 and linux/arm64 (examples/busybox-base),
+# published with polyarch itself from its own Git repository in DIR; needs $ROOT and the fixtures.
+publish_base() {
+  local dir="$1" repo="$2" fixtures="${POLYARCH_FIXTURES:-$HOME/.cache/polyarch/fixtures}"
+  mkdir -p "$dir" && cp "$ROOT/examples/busybox-base/Dockerfile" "$dir/"
+  cp "$fixtures/busybox-amd64" "$fixtures/busybox-arm64" "$dir/"
+  git -C "$dir" init -q && git -C "$dir" add -A && git -C "$dir" -c user.name=b -c user.email=b@b commit -qm base
+  "$ROOT/polyarch" run -q --source "$dir" --to "$repo" --tag-rule latest >/dev/null
+}

@@ -14,11 +14,7 @@ work="$(mktemp -d)"
 reg="$(start_registry "$work/reg")"
 "$ROOT/polyarch" run --help >/dev/null   # builds the jar and its start-up cache once, outside the timings
 
-# the base image: busybox for both architectures, published with polyarch itself (not timed)
-mkdir -p "$work/base" && cp "$ROOT/examples/busybox-base/Dockerfile" "$work/base/"
-cp "$FIXTURES/busybox-amd64" "$FIXTURES/busybox-arm64" "$work/base/"
-git -C "$work/base" init -q && git -C "$work/base" add -A && git -C "$work/base" -c user.name=b -c user.email=b@b commit -qm base
-"$ROOT/polyarch" run -q --source "$work/base" --to "$reg/base" --tag-rule latest >/dev/null
+publish_base "$work/base" "$reg/base"   # busybox for both architectures, not timed
 
 # the application: a RUN step with real work (24 MiB of random data, a shell loop), slow under QEMU as real builds are
 mkdir -p "$work/app"
