@@ -21,6 +21,7 @@ have htpasswd || need_pkgs+=(apache2-utils)
 have openssl || need_pkgs+=(openssl)
 have git || need_pkgs+=(git)
 have curl || need_pkgs+=(curl)
+have python3 || need_pkgs+=(python3)  # the SOCI tests read tars with an independent reader (tarfile); bench/ computes medians
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! have apt-get; then
     log "missing: ${need_pkgs[*]}; install them (Debian: apt-get install ${need_pkgs[*]}) or run this as root"; exit 1

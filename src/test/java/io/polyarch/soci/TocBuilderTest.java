@@ -1,0 +1,136 @@
+package io.polyarch.soci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.polyarch.oci.OciJson;
+import io.polyarch.testing.Tools;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The TOC against an independent reader (Python's tarfile) on archives made by GNU tar in every format. */
+class TocBuilderTest {
+    static final String PY = """
+            import json, sys, tarfile
+            out = []
+            with tarfile.open(sys.argv[1]) as t:
+                for m in t.getmembers():
+                    out.append({"name": m.name, "type": m.type.decode(), "offset": m.offset_data, "size": m.size,
+                                "linkname": m.linkname, "mode": m.mode, "uid": m.uid, "gid": m.gid,
+                                "uname": m.uname, "gname": m.gname, "mtime": m.mtime,
+                                "pax": m.pax_headers})
+            print(json.dumps(out))
+            """;
+
+    static Path tree(Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("root"));
+        Files.writeString(root.resolve("small.txt"), "hello\n");
+        Files.write(root.resolve("big.bin"), new byte[700_000]);
+        Path deep = Files.createDirectories(root.resolve("a".repeat(60) + "/" + "b".repeat(60)));
+        Files.writeString(deep.resolve("c".repeat(80) + ".txt"), "deep file with a name over 100 characters\n");
+        Files.createSymbolicLink(root.resolve("link-to-small"), Path.of("small.txt"));
+        Files.createLink(root.resolve("hard-to-small"), root.resolve("small.txt"));
+        Tools.run(List.of("mkfifo", root.resolve("pipe").toString())).requireOk("mkfifo");
+        Files.createDirectories(root.resolve("empty-dir"));
+        return root;
+    }
+
+    static void check(Path tar) throws Exception {
+        TocBuilder toc = new TocBuilder();
+        byte[] bytes = Files.readAllBytes(tar);
+        // feed it in awkward pieces, as the inflater does
+        for (int i = 0; i < bytes.length; i += 777) toc.data(bytes, i, Math.min(777, bytes.length - i));
+        toc.finish();
+        Path py = Files.writeString(tar.resolveSibling("dump.py"), PY);
+        JsonNode expected = OciJson.mapper().readTree(Tools.run(List.of("python3", py.toString(), tar.toString())).requireOk("python tarfile").out());
+        List<Ztoc.FileMetadata> files = toc.files();
+        assertEquals(expected.size(), files.size(), tar.toString());
+        Map<String, String> types = Map.of("0", "reg", "1", "hardlink", "2", "symlink", "5", "dir", "6", "fifo");
+        for (int i = 0; i < files.size(); i++) {
+            JsonNode e = expected.get(i);
+            Ztoc.FileMetadata f = files.get(i);
+            String where = tar.getFileName() + " entry " + e.path("name").asText();
+            assertEquals(e.path("name").asText(), f.name().replaceAll("/$", ""), where);
+            assertEquals(types.get(e.path("type").asText()), f.type(), where);
+            assertEquals(e.path("offset").asLong(), f.uncompressedOffset(), where);
+            if (f.type().equals("reg")) assertEquals(e.path("size").asLong(), f.uncompressedSize(), where);
+            assertEquals(e.path("linkname").asText(), f.linkname(), where);
+            assertEquals(e.path("mode").asLong(), f.mode(), where);
+            assertEquals(e.path("uid").asInt(), f.uid(), where);
+            assertEquals(e.path("uname").asText(), f.uname(), where);
+            assertEquals((long) e.path("mtime").asDouble(), java.time.Instant.parse(f.modTime()).getEpochSecond(), where);
+            e.path("pax").fields().forEachRemaining(p -> assertEquals(p.getValue().asText(), f.paxHeaders().get(p.getKey()), where));
+        }
+        assertTrue(toc.endOfArchive() > 0);
+    }
+
+    @Test
+    void matchesAnIndependentReaderForEveryTarFormat(@TempDir Path dir) throws Exception {
+        Path root = tree(dir);
+        for (String format : List.of("gnu", "pax", "ustar", "posix")) {
+            if (format.equals("ustar")) continue; // ustar cannot store the long name; gnu and pax cover it
+            Path tar = dir.resolve(format + ".tar");
+            List<String> cmd = new java.util.ArrayList<>(List.of("tar", "--format=" + format, "-C", root.toString(), "-cf", tar.toString()));
+            if (format.equals("pax") || format.equals("posix")) cmd.addAll(List.of("--pax-option", "comment:=made by polyarch tests"));
+            cmd.add(".");
+            Tools.run(cmd).requireOk("tar " + format);
+            check(tar);
+        }
+    }
+
+    @Test
+    void paxSubSecondTimesAreRfc3339() throws Exception {
+        assertEquals("2023-11-14T22:13:20.5Z", TocBuilder.paxTime("1700000000.500000000", 0));
+        assertEquals("2023-11-14T22:13:20Z", TocBuilder.paxTime("1700000000", 0));
+        assertEquals("2023-11-14T22:13:20.000000001Z", TocBuilder.paxTime("1700000000.000000001", 0));
+    }
+
+    @Test
+    void oneStreamingPassGivesCheckpointsAndTocTogether(@TempDir Path dir) throws Exception {
+        Path root = tree(dir);
+        Path tar = dir.resolve("layer.tar");
+        Tools.run(List.of("tar", "--format=pax", "-C", root.toString(), "-cf", tar.toString(), ".")).requireOk("tar");
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(gz)) {
+            z.write(Files.readAllBytes(tar));
+        }
+        TocBuilder toc = new TocBuilder();
+        GzipIndexer.Result r = GzipIndexer.index(new ByteArrayInputStream(gz.toByteArray()), 64 << 10, toc);
+        toc.finish();
+        assertEquals(Files.size(tar), r.uncompressedSize());
+        Ztoc.FileMetadata big = toc.files().stream().filter(f -> f.name().endsWith("big.bin")).findFirst().orElseThrow();
+        assertEquals(700_000, big.uncompressedSize());
+        // the file's bytes, read back from a checkpoint as a lazy loader would
+        GzipIndexer.Checkpoint cp = r.checkpoints().stream().filter(c -> c.uncompressedOffset() <= big.uncompressedOffset() + 300_000)
+                .reduce((a, b) -> b).orElseThrow();
+        byte[] g = gz.toByteArray();
+        byte[] part = GzipIndexer.extract(new ByteArrayInputStream(g, (int) cp.byteOffset(), g.length - (int) cp.byteOffset()), cp,
+                big.uncompressedOffset() + 300_000, 1000);
+        assertEquals(1000, part.length);
+        for (byte x : part) assertEquals(0, x);
+    }
+
+    @Test
+    void notATarAndTruncatedTarAreNamed(@TempDir Path dir) throws Exception {
+        TocBuilder junk = new TocBuilder();
+        byte[] text = "this is not a tar stream at all".repeat(40).getBytes();
+        assertTrue(assertThrows(TocBuilder.TarException.class, () -> junk.data(text, 0, text.length)).getMessage().contains("not a tar stream"));
+        Path root = tree(dir);
+        Path tar = dir.resolve("t.tar");
+        Tools.run(List.of("tar", "-C", root.toString(), "-cf", tar.toString(), ".")).requireOk("tar");
+        byte[] all = Files.readAllBytes(tar);
+        TocBuilder cut = new TocBuilder();
+        cut.data(all, 0, 512 * 3 + 100);
+        assertTrue(assertThrows(TocBuilder.TarException.class, cut::finish).getMessage().contains("truncated"));
+    }
+}
