@@ -36,6 +36,9 @@ class TocBuilderTest {
         Path root = Files.createDirectories(dir.resolve("root"));
         Files.writeString(root.resolve("small.txt"), "hello\n");
         Files.write(root.resolve("big.bin"), new byte[700_000]);
+        byte[] noise = new byte[1 << 20];
+        new java.util.Random(9).nextBytes(noise);
+        Files.write(root.resolve("noise.bin"), noise); // incompressible: many small deflate blocks, so many checkpoints
         Path deep = Files.createDirectories(root.resolve("a".repeat(60) + "/" + "b".repeat(60)));
         Files.writeString(deep.resolve("c".repeat(80) + ".txt"), "deep file with a name over 100 characters\n");
         Files.createSymbolicLink(root.resolve("link-to-small"), Path.of("small.txt"));
@@ -118,6 +121,28 @@ class TocBuilderTest {
                 big.uncompressedOffset() + 300_000, 1000);
         assertEquals(1000, part.length);
         for (byte x : part) assertEquals(0, x);
+    }
+
+    @Test
+    void aWholeZtocFromOneLayer(@TempDir Path dir) throws Exception {
+        Path root = tree(dir);
+        Path tgz = dir.resolve("layer.tar.gz");
+        Tools.run(List.of("sh", "-c", "tar --format=pax -C " + root + " -cf - . | gzip -6 > " + tgz)).requireOk("tar | gzip");
+        var first = ZtocBuilder.fromGzipTar(Files.newInputStream(tgz), 64 << 10, "polyarch test");
+        var again = ZtocBuilder.fromGzipTar(Files.newInputStream(tgz), 64 << 10, "polyarch test");
+        assertTrue(java.util.Arrays.equals(first.bytes(), again.bytes()), "the same layer gives the same zTOC");
+        Ztoc z = first.ztoc();
+        assertEquals(Files.size(tgz), z.compressedArchiveSize());
+        assertEquals(z.maxSpanId() + 1, z.spanDigests().size());
+        assertTrue(z.maxSpanId() >= 10, "1 MiB of noise in 64 KiB spans: " + z.maxSpanId());
+        assertEquals(12 + (z.maxSpanId() + 1) * (17 + 32768), z.checkpoints().length);
+        JsonNode expected = OciJson.mapper().readTree(Tools.run(List.of("python3", Files.writeString(dir.resolve("d.py"), PY).toString(), tgz.toString()))
+                .requireOk("python tarfile").out());
+        assertEquals(expected.size(), z.files().size());
+        var plain = Tools.run(List.of("sh", "-c", "gzip -dc " + tgz + " | wc -c")).requireOk("gzip").out().strip();
+        assertTrue(z.uncompressedArchiveSize() <= Long.parseLong(plain));
+        assertThrows(TocBuilder.TarException.class, () -> ZtocBuilder.fromGzipTar(
+                new ByteArrayInputStream(GzipIndexerTest.gzip("not a tar".repeat(100).getBytes(), 6)), 1 << 20, "t"));
     }
 
     @Test
