@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         description = {"Copy an image or index between registries, repositories and OCI layout directories, digests preserved.",
                 "Blobs move in parallel (--jobs); blobs already at the destination are skipped; within one registry they are mounted.",
                 "Without --all, an index source copies only the image for --platform (default: this machine's)."})
-final class CopyCommand implements Callable<Integer>, Main.HasContext {
+final class CopyCommand extends ContextCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SRC")
     String src;
 
@@ -36,13 +36,6 @@ final class CopyCommand implements Callable<Integer>, Main.HasContext {
 
     @Mixin
     RegistryMixin registry;
-
-    private Context ctx;
-
-    @Override
-    public void context(Context ctx) {
-        this.ctx = ctx;
-    }
 
     @Override
     public Integer call() throws Exception {

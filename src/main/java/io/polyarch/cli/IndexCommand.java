@@ -36,7 +36,7 @@ final class IndexCommand implements Runnable {
                     "Platforms come from each image's config; indexes are flattened; attestations are dropped unless --keep-attestations.",
                     "Children are copied (or mounted) into the target repository and referenced by digest.",
                     "Nothing is tagged unless every child's config agrees with the platform it is listed under."})
-    static final class Create implements Callable<Integer>, Main.HasContext {
+    static final class Create extends ContextCommand implements Callable<Integer> {
         @Option(names = "--to", required = true, paramLabel = "REF", description = "Target repository and tag (host/repo:tag or oci:DIR:tag).")
         String to;
 
@@ -61,13 +61,6 @@ final class IndexCommand implements Runnable {
 
         @Mixin
         RegistryMixin registry;
-
-        private Context ctx;
-
-        @Override
-        public void context(Context ctx) {
-            this.ctx = ctx;
-        }
 
         @Override
         public Integer call() throws Exception {

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
         description = {"Show what a reference points at.",
                 "For an index: platform, digest and size of each child, and whether the child's config agrees with its platform",
                 "(exit 1 if any does not). For an image: its config, platform and layers."})
-final class InspectCommand implements Callable<Integer>, Main.HasContext {
+final class InspectCommand extends ContextCommand implements Callable<Integer> {
     @Parameters(paramLabel = "REF", description = "host/repo:tag, host/repo@sha256:..., or oci:DIR[:tag].")
     String ref;
 
@@ -32,13 +32,6 @@ final class InspectCommand implements Callable<Integer>, Main.HasContext {
 
     @Mixin
     RegistryMixin registry;
-
-    private Context ctx;
-
-    @Override
-    public void context(Context ctx) {
-        this.ctx = ctx;
-    }
 
     @Override
     public Integer call() throws Exception {

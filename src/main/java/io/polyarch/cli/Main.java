@@ -135,16 +135,12 @@ public final class Main implements Runnable {
     record ContextFactory(Context ctx) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
-            if (HasContext.class.isAssignableFrom(cls)) {
+            if (ContextCommand.class.isAssignableFrom(cls)) {
                 K k = CommandLine.defaultFactory().create(cls);
-                ((HasContext) k).context(ctx);
+                ((ContextCommand) k).context(ctx);
                 return k;
             }
             return CommandLine.defaultFactory().create(cls);
         }
-    }
-
-    interface HasContext {
-        void context(Context ctx);
     }
 }

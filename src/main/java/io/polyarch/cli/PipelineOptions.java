@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /** What {@code run} and {@code plan} share: where the source is, which config, and the flags that override it. */
-abstract class PipelineOptions implements Main.HasContext {
+abstract class PipelineOptions extends ContextCommand {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Pipeline config (default: polyarch.yaml or polyarch.yml at the repository root, if present).")
     Path config;
 
@@ -51,13 +51,6 @@ abstract class PipelineOptions implements Main.HasContext {
 
     @Option(names = "--tag-rule", paramLabel = "RULE", description = "A tag rule (repeatable; replaces tagRules): latest, commit, commit-short, branch, semver, or a template like {branch}-{commit-short}.")
     List<String> tagRules = new ArrayList<>();
-
-    Context ctx;
-
-    @Override
-    public void context(Context ctx) {
-        this.ctx = ctx;
-    }
 
     Path cwd() {
         return Path.of(ctx.env.getOrDefault("PWD", System.getProperty("user.dir"))).toAbsolutePath();

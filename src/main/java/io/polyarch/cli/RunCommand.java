@@ -12,7 +12,6 @@ import io.polyarch.ops.Stores;
 import io.polyarch.pipeline.run.PipelineRunner;
 import io.polyarch.pipeline.run.RunReport;
 import io.polyarch.pipeline.spec.PipelineSpec;
-import io.polyarch.pipeline.spec.SpecLoader;
 import io.polyarch.registry.http.Redact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -51,7 +49,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         try (GitSource.Checkout checkout = checkout()) {
             PipelineSpec spec = spec(checkout);
             try (Stores stores = registry.stores(ctx, System.in)) {
-                Terminal term = new Terminal(ctx, registry.quiet, json != null && json.equals("-"));
+                Terminal term = new Terminal(ctx, registry.quiet);
                 PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
                         Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,
                         new ProcessCommandRunner(), Platform.host());

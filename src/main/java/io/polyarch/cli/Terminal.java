@@ -23,7 +23,7 @@ final class Terminal implements RunListener {
     private final ScheduledExecutorService ticker;
     private boolean statusShown;
 
-    Terminal(Context ctx, boolean quiet, boolean jsonOnStdout) {
+    Terminal(Context ctx, boolean quiet) {
         this.err = ctx.err;
         this.quiet = quiet;
         this.live = ctx.interactive() && !quiet && !"dumb".equals(ctx.env.get("TERM"));

@@ -21,13 +21,7 @@ import java.util.concurrent.Callable;
  * (JDK 25+) or class-data archive holds the classes every command needs: start-up is most of a small command's time.
  */
 @Command(name = "train", hidden = true, description = "Internal: warm the JVM start-up cache.")
-final class TrainCommand implements Callable<Integer>, Main.HasContext {
-    private Context ctx;
-
-    @Override
-    public void context(Context ctx) {
-        this.ctx = ctx;
-    }
+final class TrainCommand extends ContextCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {

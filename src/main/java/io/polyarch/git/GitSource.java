@@ -33,12 +33,7 @@ public final class GitSource {
         /** Deletes the temporary clone, if this is one. */
         @Override
         public void close() {
-            if (cloneDir == null) return;
-            try (Stream<Path> s = Files.walk(cloneDir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a temp dir left behind is harmless
-            }
+            if (cloneDir != null) deleteQuietly(cloneDir);
         }
     }
 
@@ -211,6 +206,10 @@ public final class GitSource {
     }
 
     private static void deleteQuietly(Path dir) {
-        new Checkout(dir, "0".repeat(40), null, List.of(), false, dir).close();
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir left behind is harmless
+        }
     }
 }

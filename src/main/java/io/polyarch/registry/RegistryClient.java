@@ -83,13 +83,17 @@ public final class RegistryClient implements ContentStore {
     @Override
     public InputStream openBlob(Descriptor d) throws StoreException {
         String action = "pull blob " + d.digest() + " from " + repo.name();
+        return new VerifyingInputStream(getBlob(d, action).body(), d.digest(), d.size(), action);
+    }
+
+    private Response getBlob(Descriptor d, String action) throws StoreException {
         Response r = send(Request.get(url("/blobs/" + d.digest())), action, true);
         if (r.status() == 404) {
             r.close();
             throw new NotFoundException(action, "blob not found in " + repo.name());
         }
         if (!r.ok()) throw error(action, r);
-        return new VerifyingInputStream(r.body(), d.digest(), d.size(), action);
+        return r;
     }
 
     /**
@@ -99,13 +103,7 @@ public final class RegistryClient implements ContentStore {
      */
     public InputStream openBlobForRegistryCopy(Descriptor d) throws StoreException {
         String action = "pull blob " + d.digest() + " from " + repo.name();
-        Response r = send(Request.get(url("/blobs/" + d.digest())), action, true);
-        if (r.status() == 404) {
-            r.close();
-            throw new NotFoundException(action, "blob not found in " + repo.name());
-        }
-        if (!r.ok()) throw error(action, r);
-        return new SizeLimitedInputStream(r.body(), d.size(), action);
+        return new SizeLimitedInputStream(getBlob(d, action).body(), d.size(), action);
     }
 
     /**

@@ -108,7 +108,6 @@ final class FlatBuilder {
     /** A vector of offsets to tables or strings, in order. */
     int createOffsetVector(int[] offsets) {
         prep(4, 4 * offsets.length);
-        prep(4, 4 * offsets.length);
         for (int i = offsets.length - 1; i >= 0; i--) addOffset(offsets[i]);
         placeInt(offsets.length);
         return offset();

@@ -335,19 +335,13 @@ public final class GzipIndexer {
             hashedUpTo = bitsUsed ? in - 1 : in;
         }
 
+        /** Reads what is left after the last member (nothing, for a well-formed layer) so that the last span covers it. */
         private void endSpans() throws IOException {
-            while (moreInputForHash()) {
-                inPos = inLen;
-            }
-            hashTo(inBase + inLen);
+            do {
+                inPos = inLen; // moreInput() hashes each buffer before it refills
+            } while (moreInput());
             if (spanHash != null) spanDigests.add(io.polyarch.oci.Digest.ofSha256(spanHash).toString());
             spanHash = null;
-        }
-
-        /** Reads what is left after the last member (nothing, for a well-formed layer) so that the last span covers it. */
-        private boolean moreInputForHash() throws IOException {
-            inPos = inLen;
-            return moreInput();
         }
 
         private void checkpoint(boolean member) throws IOException {

@@ -392,7 +392,7 @@ public final class PipelineRunner {
             throws StoreException, InvalidInputException, ValidationException {
         List<IndexCreator.Source> sources = new ArrayList<>();
         for (Platform p : spec.platforms()) {
-            String cell = vp.variant().name().isEmpty() ? p.toString() : vp.variant().name() + " " + p;
+            String cell = cellName(vp.variant(), p);
             RunReport.ImageReport r = cells.get(cell).report;
             sources.add(new IndexCreator.Source(byDigest(dest, r.digest()), p, cell + " build"));
         }
@@ -415,7 +415,7 @@ public final class PipelineRunner {
             List<RunReport.ImageReport> images = new ArrayList<>();
             List<String> problems = new ArrayList<>();
             for (Platform p : spec.platforms()) {
-                String cell = vname.isEmpty() ? p.toString() : vname + " " + p;
+                String cell = cellName(vp.variant(), p);
                 CellState c = cells.get(cell);
                 Job j = jobs.get(cell);
                 RunReport.ImageReport r = c.report;

@@ -1,16 +1,11 @@
 package io.polyarch.registry.http;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -46,7 +41,7 @@ public final class JdkTransport implements Transport, AutoCloseable {
         HttpClient c = unverified;
         if (c == null) {
             synchronized (this) {
-                if (unverified == null) unverified = builder().sslContext(trustAll()).build();
+                if (unverified == null) unverified = builder().sslContext(TrustAll.CONTEXT).build();
                 c = unverified;
             }
         }
@@ -85,28 +80,6 @@ public final class JdkTransport implements Transport, AutoCloseable {
         return new Response(r.statusCode(), r.headers().map(), r.body(), request.uri());
     }
 
-    private static SSLContext trustAll() {
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[]{new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Override
     public void close() {

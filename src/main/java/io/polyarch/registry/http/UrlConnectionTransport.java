@@ -1,16 +1,11 @@
 package io.polyarch.registry.http;
 
 import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpRetryException;
 import java.net.HttpURLConnection;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,32 +99,5 @@ public final class UrlConnectionTransport implements Transport, AutoCloseable {
     @Override
     public void close() {
         if (fallback != null) fallback.close();
-    }
-
-    private static final class TrustAll {
-        static final SSLContext CONTEXT = create();
-
-        private static SSLContext create() {
-            try {
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(null, new TrustManager[]{new X509TrustManager() {
-                    @Override
-                    public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                    }
-
-                    @Override
-                    public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    }
-
-                    @Override
-                    public X509Certificate[] getAcceptedIssuers() {
-                        return new X509Certificate[0];
-                    }
-                }}, null);
-                return ctx;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }
