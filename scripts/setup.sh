@@ -21,6 +21,7 @@ have htpasswd || need_pkgs+=(apache2-utils)
 have openssl || need_pkgs+=(openssl)
 have git || need_pkgs+=(git)
 have curl || need_pkgs+=(curl)
+have debootstrap || [ -x /usr/sbin/debootstrap ] || need_pkgs+=(debootstrap)  # a real Debian rootfs for the SOCI tests
 have python3 || need_pkgs+=(python3)  # the SOCI tests read tars with an independent reader (tarfile); bench/ computes medians
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! have apt-get; then
@@ -69,6 +70,20 @@ if [ ! -x "$FIXTURES/busybox-amd64" ] || [ ! -x "$FIXTURES/busybox-arm64" ]; the
   done
   rm -rf "$tmp"
   log "busybox fixtures in $FIXTURES"
+fi
+# A minimal Debian rootfs (debootstrap --variant=minbase), as a tar: the real-world layer the SOCI tests index
+if [ ! -s "$FIXTURES/debian-rootfs.tar" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    tmp="$(mktemp -d)"
+    suite="$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")"
+    log "debootstrap $suite (minbase) for the SOCI fixtures"
+    /usr/sbin/debootstrap --variant=minbase "$suite" "$tmp/rootfs" http://deb.debian.org/debian >"$tmp/debootstrap.log" 2>&1 \
+      || { tail -20 "$tmp/debootstrap.log" >&2; log "debootstrap failed"; exit 1; }
+    tar -C "$tmp/rootfs" --numeric-owner -cf "$FIXTURES/debian-rootfs.tar.part" . && mv "$FIXTURES/debian-rootfs.tar.part" "$FIXTURES/debian-rootfs.tar"
+    rm -rf "$tmp"
+  else
+    log "no Debian rootfs fixture (needs root for debootstrap); the SOCI Debian test will fail"
+  fi
 fi
 . "$ROOT/scripts/jdk.sh"
 find_jdk >/dev/null

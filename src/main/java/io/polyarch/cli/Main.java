@@ -25,6 +25,7 @@ public final class Main implements Runnable {
         m.put("index", IndexCommand.class);
         m.put("inspect", InspectCommand.class);
         m.put("copy", CopyCommand.class);
+        m.put("soci", SociCommand.class);
         m.put("train", TrainCommand.class);
         m.put("help", CommandLine.HelpCommand.class);
         return java.util.Collections.unmodifiableMap(m);
@@ -88,7 +89,8 @@ public final class Main implements Runnable {
         if (ex instanceof InvalidInputException || ex instanceof io.polyarch.pipeline.spec.ConfigException || ex instanceof io.polyarch.git.GitException) {
             code = USAGE;
             msg = ex.getMessage();
-        } else if (ex instanceof ValidationException || ex instanceof io.polyarch.pipeline.run.RunFailedException) {
+        } else if (ex instanceof ValidationException || ex instanceof io.polyarch.pipeline.run.RunFailedException
+                || ex instanceof io.polyarch.soci.SociIndexer.SociException) {
             code = FAILED;
             msg = ex.getMessage();
         } else if (ex instanceof StoreException) {

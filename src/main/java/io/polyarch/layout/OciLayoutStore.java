@@ -251,7 +251,18 @@ public final class OciLayoutStore implements ContentStore {
     @Override
     public void putManifest(RawManifest m, String tag) throws StoreException {
         putBlob(m.descriptor(), () -> new java.io.ByteArrayInputStream(m.bytes()));
-        if (tag == null) return;
+        if (tag == null) {
+            // a referrer (a manifest with a subject) is listed in index.json untagged, so referrers() finds it
+            if (m.subject() != null) {
+                Descriptor d = m.descriptor();
+                updateIndex(entries -> {
+                    if (entries.stream().noneMatch(e -> e.digest().equals(d.digest()) && e.annotations().get(Descriptor.ANNOTATION_REF_NAME) == null)) {
+                        entries.add(d);
+                    }
+                });
+            }
+            return;
+        }
         updateIndex(entries -> {
             entries.removeIf(e -> tag.equals(e.annotations().get(Descriptor.ANNOTATION_REF_NAME)));
             Descriptor d = m.descriptor().withAnnotations(java.util.Map.of(Descriptor.ANNOTATION_REF_NAME, tag));
@@ -297,9 +308,8 @@ public final class OciLayoutStore implements ContentStore {
         for (Descriptor d : entries()) {
             Optional<RawManifest> m = getManifest(d.digest().toString());
             if (m.isEmpty()) continue;
-            Manifest parsed = m.get().parse();
-            Descriptor s = parsed instanceof ImageManifest im ? im.subject() : ((ImageIndex) parsed).subject();
-            if (s != null && s.digest().equals(subject)) out.add(d);
+            Descriptor s = m.get().subject();
+            if (s != null && s.digest().equals(subject)) out.add(m.get().asReferrer());
         }
         return out;
     }

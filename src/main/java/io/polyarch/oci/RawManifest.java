@@ -1,6 +1,8 @@
 package io.polyarch.oci;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -30,6 +32,31 @@ public record RawManifest(MediaType mediaType, byte[] bytes, Digest digest) {
 
     public Descriptor descriptor() {
         return Descriptor.of(mediaType, digest, bytes.length);
+    }
+
+    /**
+     * This manifest as the referrers API lists it: its descriptor with the artifact type (the manifest's
+     * {@code artifactType}, else its config's media type) and the manifest's annotations.
+     */
+    public Descriptor asReferrer() {
+        Manifest parsed = parse();
+        String artifactType;
+        Map<String, String> annotations;
+        if (parsed instanceof ImageManifest im) {
+            artifactType = im.artifactType() != null ? im.artifactType() : im.config().mediaType().value();
+            annotations = im.annotations();
+        } else {
+            ImageIndex ii = (ImageIndex) parsed;
+            artifactType = ii.artifactType();
+            annotations = ii.annotations();
+        }
+        return new Descriptor(mediaType, digest, bytes.length, List.of(), annotations, null, artifactType);
+    }
+
+    /** The manifest's subject, or null. */
+    public Descriptor subject() {
+        Manifest parsed = parse();
+        return parsed instanceof ImageManifest im ? im.subject() : ((ImageIndex) parsed).subject();
     }
 
     public Manifest parse() {

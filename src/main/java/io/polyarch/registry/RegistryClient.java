@@ -272,13 +272,41 @@ public final class RegistryClient implements ContentStore {
         String action = "push manifest " + repo.name() + (tag != null ? ":" + tag : "@" + m.digest());
         Request req = new Request("PUT", url("/manifests/" + ref),
                 Map.of("Content-Type", List.of(m.mediaType().value())), Request.Body.of(m.bytes()), true);
+        boolean apiKnowsSubject;
         try (Response r = send(req, action, false)) {
             if (r.status() != 201 && r.status() != 200 && r.status() != 202) throw error(action, r);
             Optional<String> got = r.header("Docker-Content-Digest");
             if (got.isPresent() && !got.get().equals(m.digest().toString())) {
                 throw new DigestMismatchException(action, m.digest(), got.get() + " (as computed by the registry)");
             }
+            apiKnowsSubject = r.header("OCI-Subject").isPresent();
         }
+        // a registry with the referrers API says so with OCI-Subject; otherwise the client keeps the fallback tag
+        Descriptor subject = subjectOf(m);
+        if (subject != null && !apiKnowsSubject) addToReferrersTag(subject.digest(), m.asReferrer());
+    }
+
+    private static Descriptor subjectOf(RawManifest m) {
+        try {
+            return m.subject();
+        } catch (IllegalArgumentException | ClassCastException notOurs) {
+            return null; // a manifest we cannot model is pushed as it is; it cannot be a referrer we know of
+        }
+    }
+
+    /**
+     * The referrers tag schema for registries without the API (distribution-spec, "Pushing Manifests with Subject"):
+     * the index under {@code <alg>-<hex>} of the subject lists every referrer; this one is added unless already there.
+     */
+    private void addToReferrersTag(Digest subject, Descriptor referrer) throws StoreException {
+        String tag = referrersTag(subject);
+        List<Descriptor> entries = new ArrayList<>();
+        Optional<RawManifest> existing = getManifest(tag);
+        if (existing.isPresent() && existing.get().parse() instanceof ImageIndex i) entries.addAll(i.manifests());
+        if (entries.stream().anyMatch(d -> d.digest().equals(referrer.digest()))) return;
+        entries.add(referrer);
+        ImageIndex index = new ImageIndex(MediaType.OCI_INDEX, entries, null, null, Map.of());
+        putManifest(RawManifest.of(MediaType.OCI_INDEX, OciJson.write(index)), tag);
     }
 
     @Override

@@ -158,4 +158,42 @@ class TocBuilderTest {
         cut.data(all, 0, 512 * 3 + 100);
         assertTrue(assertThrows(TocBuilder.TarException.class, cut::finish).getMessage().contains("truncated"));
     }
+
+    @Test
+    void anUncompressedTarLayerHasPlainSpans(@TempDir Path dir) throws Exception {
+        Path root = tree(dir);
+        Path tar = dir.resolve("layer.tar");
+        Tools.run(List.of("tar", "--format=pax", "-C", root.toString(), "-cf", tar.toString(), ".")).requireOk("tar");
+        byte[] all = Files.readAllBytes(tar);
+        long span = 256 << 10;
+        var built = ZtocBuilder.fromTar(new ByteArrayInputStream(all), span, "polyarch test");
+        Ztoc z = built.ztoc();
+        assertEquals(Ztoc.Compression.UNCOMPRESSED, z.compression());
+        assertEquals(all.length, z.compressedArchiveSize());
+        int spans = (int) ((all.length + span - 1) / span);
+        assertEquals(spans - 1, z.maxSpanId());
+        for (int i = 0; i < spans; i++) {
+            byte[] slice = java.util.Arrays.copyOfRange(all, (int) (i * span), (int) Math.min(all.length, (i + 1) * span));
+            assertEquals(io.polyarch.oci.Digest.sha256(slice).toString(), z.spanDigests().get(i), "span " + i);
+        }
+        // soci's TarZinfo flatbuffer {version 2, span_size, size} and the compression field, read back independently
+        var read = io.polyarch.testing.ZtocReader.read(built.bytes());
+        assertEquals(2, read.compression(), "Uncompressed");
+        java.nio.ByteBuffer zb = java.nio.ByteBuffer.wrap(read.checkpoints()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int table = zb.getInt(0);
+        int vt = table - zb.getInt(table);
+        assertEquals(2, zb.getInt(table + zb.getShort(vt + 4)));
+        assertEquals(span, zb.getLong(table + zb.getShort(vt + 6)));
+        assertEquals(all.length, zb.getLong(table + zb.getShort(vt + 8)));
+        // the TOC matches Python's tarfile, and each file's bytes are where it says
+        check(tar);
+        for (var f : read.files()) {
+            if (!f.type().equals("reg") || f.size() == 0) continue;
+            Path onDisk = root.resolve(f.name().replaceFirst("^\\./", ""));
+            if (!Files.isRegularFile(onDisk)) continue;
+            byte[] want = Files.readAllBytes(onDisk);
+            assertTrue(java.util.Arrays.equals(want, java.util.Arrays.copyOfRange(all, (int) f.offset(), (int) (f.offset() + f.size()))), f.name());
+        }
+        assertTrue(java.util.Arrays.equals(built.bytes(), ZtocBuilder.fromTar(new ByteArrayInputStream(all), span, "polyarch test").bytes()));
+    }
 }
