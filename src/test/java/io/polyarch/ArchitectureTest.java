@@ -35,7 +35,7 @@ class ArchitectureTest {
             Map.entry("build.buildah", Set.of("oci", "store", "layout", "build")),
             Map.entry("pipeline.spec", Set.of("oci", "store", "tags")),
             Map.entry("pipeline.plan", Set.of()),
-            Map.entry("pipeline.run", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker", "build.buildah", "tags", "git", "pipeline.spec", "pipeline.plan")),
+            Map.entry("pipeline.run", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker", "build.buildah", "tags", "soci", "git", "pipeline.spec", "pipeline.plan")),
             Map.entry("ops", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout")),
             Map.entry("pipeline", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "tags", "soci", "git")),
             Map.entry("git", Set.of()),

@@ -88,6 +88,13 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
                 }
             }
         }
+        for (RunReport.VariantReport v : r.variants()) {
+            for (RunReport.ImageReport i : v.images()) {
+                if (i.sociIndex() != null) {
+                    w.println((matrix ? v.name() + " " : "") + i.platform() + " SOCI index " + i.sociIndex() + " (" + secs(i.sociMs()) + ")");
+                }
+            }
+        }
         for (String n : r.notes()) w.println("note: " + n);
         for (RunReport.VariantReport v : r.variants()) {
             if (v.index() == null) continue;
@@ -118,6 +125,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         n.put("buildMs", i.buildMs());
         n.put("engineMs", i.engineMs());
         n.put("pushMs", i.pushMs());
+        if (i.sociIndex() != null) n.put("sociIndex", i.sociIndex().toString()).put("sociMs", i.sociMs());
         if (i.error() != null) n.put("error", Redact.text(i.error()));
         return n;
     }

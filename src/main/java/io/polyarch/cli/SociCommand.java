@@ -24,8 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 @Command(name = "soci", description = "SOCI (Seekable OCI) indexes for lazy loading on AWS Fargate and ECS.", mixinStandardHelpOptions = true,
         subcommands = SociCommand.Create.class)
@@ -177,21 +175,12 @@ final class SociCommand implements Runnable {
         }
     }
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|k|kib|m|mib|g|gib)?", Pattern.CASE_INSENSITIVE);
-
-    /** Bytes, or a number with KiB/MiB/GiB (k/m/g accepted for the same). */
+    /** Bytes, or a number with KiB/MiB/GiB, as in the pipeline config's soci block. */
     static long parseSize(String option, String text) throws InvalidInputException {
-        Matcher m = SIZE.matcher(text.trim());
-        if (!m.matches()) throw new InvalidInputException(option + " '" + text + "': expected bytes or a size like 4MiB, 512KiB, 1GiB");
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-        int shift = switch (unit) {
-            case "k", "kib" -> 10;
-            case "m", "mib" -> 20;
-            case "g", "gib" -> 30;
-            default -> 0;
-        };
-        if (n > (Long.MAX_VALUE >> shift)) throw new InvalidInputException(option + " '" + text + "' is too large");
-        return n << shift;
+        try {
+            return io.polyarch.pipeline.spec.SpecLoader.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(option + " " + e.getMessage());
+        }
     }
 }

@@ -64,12 +64,22 @@ public final class IndexCreator {
         }
     }
 
+    /**
+     * @param artifacts descriptors listed after the images as they are (e.g. SOCI indexes with their platform); they
+     *                  must already be in the target, and are not images, so no config check applies to them
+     */
     public record Spec(StoreRef target, List<String> extraTags, Kind kind, Map<String, String> annotations,
-                       List<Source> sources, boolean keepAttestations) {
+                       List<Source> sources, boolean keepAttestations, List<Descriptor> artifacts) {
         public Spec {
             extraTags = List.copyOf(extraTags);
             annotations = Map.copyOf(annotations);
             sources = List.copyOf(sources);
+            artifacts = List.copyOf(artifacts);
+        }
+
+        public Spec(StoreRef target, List<String> extraTags, Kind kind, Map<String, String> annotations,
+                    List<Source> sources, boolean keepAttestations) {
+            this(target, extraTags, kind, annotations, sources, keepAttestations, List.of());
         }
     }
 
@@ -108,7 +118,14 @@ public final class IndexCreator {
                     throw new NotFoundException("create index", "child " + c.descriptor().digest() + " vanished from " + target.describe());
                 }
             }
-            List<Descriptor> descriptors = children.stream().map(Child::descriptor).toList();
+            List<Descriptor> descriptors = new ArrayList<>(children.stream().map(Child::descriptor).toList());
+            for (Descriptor a : spec.artifacts()) {
+                if (type.isDocker()) throw new InvalidInputException("a Docker manifest list cannot list artifacts such as " + a.digest() + "; use --media-type oci");
+                if (target.headManifest(a.digest().toString()).isEmpty()) {
+                    throw new NotFoundException("create index", "artifact " + a.digest() + " is not in " + target.describe());
+                }
+                descriptors.add(a);
+            }
             ImageIndex index = new ImageIndex(type, descriptors, null, null, spec.annotations());
             RawManifest raw = RawManifest.of(type, OciJson.write(index));
 
@@ -236,7 +253,7 @@ public final class IndexCreator {
                 }
                 return MediaType.DOCKER_MANIFEST_LIST;
             default:
-                return allDocker && spec.annotations().isEmpty() ? MediaType.DOCKER_MANIFEST_LIST : MediaType.OCI_INDEX;
+                return allDocker && spec.annotations().isEmpty() && spec.artifacts().isEmpty() ? MediaType.DOCKER_MANIFEST_LIST : MediaType.OCI_INDEX;
         }
     }
 }

@@ -2,6 +2,10 @@ package io.polyarch.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polyarch.oci.Digest;
+import io.polyarch.oci.Descriptor;
+import io.polyarch.oci.MediaType;
+import io.polyarch.oci.ImageManifest;
+import io.polyarch.oci.ImageIndex;
 import io.polyarch.oci.OciJson;
 import io.polyarch.oci.Platform;
 import io.polyarch.oci.RawManifest;
@@ -430,6 +434,82 @@ class RunIT {
         assertTrue(r.out().contains("linux/arm64 failed: test `case") && r.out().contains("arm64: expected 42, got 41"), r.out());
         // the test ran in the image under emulation: the first command printed what the build wrote
         assertTrue(r.err().contains("[linux/arm64] test: ARCH=arm64 machine=aarch64"), r.err());
+    }
+
+    @Test
+    void sociV2IsPublishedWithTheIndexAndArchTagsNameTheAnnotatedImages(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/lazy/app";
+        GitRepo g = app(tmp.resolve("src"), """
+                destination: {registry: {repository: %s, tagRules: [latest]}}
+                buildArgs: {BASE: %s}
+                soci: {minLayerSize: 1KiB, spanSize: 64KiB}
+                """.formatted(repo, base));
+        g.commit("lazy loading");
+        Path out = tmp.resolve("r.json");
+        Cli.Result r = run("--source", g.dir().toString(), "--json", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        JsonNode j = json(out);
+        RegistryClient c = registries.open(Reference.parse(repo), false);
+        ImageIndex index = (ImageIndex) c.getManifest("latest").orElseThrow().parse();
+        assertEquals(MediaType.OCI_INDEX, index.mediaType());
+        assertEquals(4, index.manifests().size(), "two images and their two SOCI indexes");
+        for (JsonNode img : j.path("images")) {
+            Platform p = Platform.parse(img.path("platform").asText());
+            Digest image = Digest.parse(img.path("digest").asText());
+            Digest soci = Digest.parse(img.path("sociIndex").asText());
+            Descriptor listed = index.manifests().stream().filter(d -> d.artifactType() == null && d.platform().matches(p)).findFirst().orElseThrow();
+            assertEquals(image, listed.digest());
+            ImageManifest m = (ImageManifest) c.getManifest(image.toString()).orElseThrow().parse();
+            assertEquals(soci.toString(), m.annotations().get("com.amazon.soci.index-digest"));
+            Descriptor sociEntry = index.manifests().stream().filter(d -> "application/vnd.amazon.soci.index.v2+json".equals(d.artifactType())
+                    && d.platform().matches(p)).findFirst().orElseThrow();
+            assertEquals(soci, sociEntry.digest());
+            assertEquals(image.toString(), sociEntry.annotations().get("com.amazon.soci.image-manifest-digest"));
+            assertEquals(image, skopeoDigest(repo + ":latest-" + p.architecture()), "the arch tag names the annotated image");
+            ImageManifest sociManifest = (ImageManifest) c.getManifest(soci.toString()).orElseThrow().parse();
+            assertFalse(sociManifest.layers().isEmpty());
+            for (Descriptor z : sociManifest.layers()) {
+                String layer = z.annotations().get("com.amazon.soci.image-layer-digest");
+                assertTrue(m.layers().stream().anyMatch(l -> l.digest().toString().equals(layer)));
+                assertEquals("65536", z.annotations().get("com.amazon.soci.span-size"));
+            }
+        }
+        assertTrue(r.out().contains("SOCI index sha256:"), r.out());
+        assertEquals("ARCH=arm64 machine=aarch64", dockerRun("linux/arm64", repo + ":latest"));
+        assertEquals("ARCH=amd64 machine=x86_64", dockerRun("linux/amd64", repo + ":latest"));
+        // the plan shows the SOCI jobs between push and publish
+        Cli.Result plan = Cli.run("plan", "--source", g.dir().toString());
+        assertTrue(plan.out().contains("soci linux/arm64"), plan.out());
+        // unchanged: the same index, nothing written
+        Path again = tmp.resolve("again.json");
+        Cli.Result r2 = run("--source", g.dir().toString(), "--json", again.toString());
+        assertEquals(0, r2.code(), r2.toString());
+        assertEquals(j.path("index").path("digest").asText(), json(again).path("index").path("digest").asText());
+        assertEquals(0, json(again).path("tagsWritten").size(), r2.out());
+    }
+
+    @Test
+    void sociV1PushesReferrersAndLeavesTheImagesAsBuilt(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/lazy/v1";
+        GitRepo g = app(tmp.resolve("src"), """
+                destination: {registry: {repository: %s, tagRules: [latest]}}
+                buildArgs: {BASE: %s}
+                soci: {format: v1, minLayerSize: 1KiB}
+                """.formatted(repo, base));
+        g.commit("v1");
+        Path out = tmp.resolve("r.json");
+        Cli.Result r = run("--source", g.dir().toString(), "--json", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        RegistryClient c = registries.open(Reference.parse(repo), false);
+        ImageIndex index = (ImageIndex) c.getManifest("latest").orElseThrow().parse();
+        assertEquals(2, index.manifests().size());
+        for (JsonNode img : json(out).path("images")) {
+            Digest image = Digest.parse(img.path("digest").asText());
+            var refs = c.referrers(image);
+            assertEquals(1, refs.size(), "one SOCI index per image, found through the referrers tag fallback");
+            assertEquals(img.path("sociIndex").asText(), refs.get(0).digest().toString());
+            assertEquals("application/vnd.amazon.soci.index.v1+json", refs.get(0).artifactType());
+        }
     }
 
     @Test

@@ -32,6 +32,7 @@ import io.polyarch.pipeline.plan.DagRunner;
 import io.polyarch.store.ContentStore;
 import io.polyarch.store.StoreException;
 import io.polyarch.store.StoreRef;
+import io.polyarch.soci.SociIndexer;
 import io.polyarch.tags.Tags;
 
 import java.io.IOException;
@@ -92,7 +93,7 @@ public final class PipelineRunner {
     }
 
     /** What a DAG node does. */
-    private enum Kind { BUILD, TEST, PUSH, PUBLISH }
+    private enum Kind { BUILD, TEST, PUSH, SOCI, PUBLISH }
 
     private record Node(Kind kind, VariantPlan variant, Job job) {
     }
@@ -105,6 +106,7 @@ public final class PipelineRunner {
         volatile long buildMs;
         volatile long pushMs;
         volatile RunReport.ImageReport report;
+        volatile Descriptor sociIndex; // v2: listed in the index beside the image
     }
 
     public RunReport run(PipelineSpec spec, GitSource.Checkout src) throws ConfigException, RunFailedException, InterruptedException {
@@ -184,7 +186,12 @@ public final class PipelineRunner {
                         before = "test " + cell;
                     }
                     dag.add("push " + cell, new Node(Kind.PUSH, vp, job), List.of(before), false);
-                    pushes.add("push " + cell);
+                    if (spec.soci() != null) {
+                        dag.add("soci " + cell, new Node(Kind.SOCI, vp, job), List.of("push " + cell), false);
+                        pushes.add("soci " + cell);
+                    } else {
+                        pushes.add("push " + cell);
+                    }
                     listener.state(cell, "queued");
                 }
                 dag.add(publishId(v, dest), new Node(Kind.PUBLISH, vp, null), pushes, false);
@@ -204,6 +211,7 @@ public final class PipelineRunner {
                         case BUILD -> build(n.job(), cells.get(n.job().cell()));
                         case TEST -> test(n.job(), cells.get(n.job().cell()));
                         case PUSH -> push(n.job(), cells.get(n.job().cell()), target);
+                        case SOCI -> soci(n.job(), cells.get(n.job().cell()), target, spec.soci());
                         case PUBLISH -> {
                             try {
                                 published.put(n.variant().variant().name(), publish(n.variant(), dest, cells, jobsByCell, spec));
@@ -217,8 +225,13 @@ public final class PipelineRunner {
                     Node n = graph.job(id).payload();
                     if (n.kind() != Kind.PUBLISH) {
                         String label = switch (state) {
-                            case RUNNING -> n.kind() == Kind.BUILD ? "building" : n.kind() == Kind.TEST ? "testing" : "pushing";
-                            case SUCCEEDED -> n.kind() == Kind.PUSH ? "pushed" : null;
+                            case RUNNING -> switch (n.kind()) {
+                                case BUILD -> "building";
+                                case TEST -> "testing";
+                                case SOCI -> "indexing (SOCI)";
+                                default -> "pushing";
+                            };
+                            case SUCCEEDED -> n.kind() == Kind.PUSH ? "pushed" : n.kind() == Kind.SOCI ? "indexed" : null;
                             case FAILED, FAILED_IGNORED -> "failed";
                             case CANCELLED -> "cancelled";
                             case SKIPPED -> "skipped";
@@ -267,7 +280,13 @@ public final class PipelineRunner {
                     before = "test " + cell;
                 }
                 dag.add("push " + cell, new PlannedJob("push " + cell, "push", v, p.toString(), List.of(before), arch), List.of(before), false);
-                pushes.add("push " + cell);
+                if (spec.soci() != null) {
+                    List<String> after = List.of("push " + cell);
+                    dag.add("soci " + cell, new PlannedJob("soci " + cell, "soci", v, p.toString(), after, List.of()), after, false);
+                    pushes.add("soci " + cell);
+                } else {
+                    pushes.add("push " + cell);
+                }
             }
             String id = publishId(vp.variant(), dest);
             dag.add(id, new PlannedJob(id, "publish", v, null, pushes, vp.tags()), pushes, false);
@@ -384,21 +403,48 @@ public final class PipelineRunner {
             c.pushMs = ms(tp);
             long size = c.manifest.size() + c.image.blobs().stream().mapToLong(Descriptor::size).sum();
             c.report = new RunReport.ImageReport(j.platform(), "pushed", c.manifest.digest(), size, written, c.buildMs, c.output.engineMs(),
-                    c.pushMs, j.builder().describe(), null);
+                    c.pushMs, j.builder().describe(), null, null, 0);
         }
+    }
+
+    /**
+     * The platform's SOCI index, from the image just pushed. v2: the image manifest annotated with it (same layers
+     * and config) becomes what the index and the arch tags name; v1: pushed with the image as its subject.
+     */
+    private void soci(Job j, CellState c, ContentStore target, PipelineSpec.SociSpec s) throws Exception {
+        long t = System.nanoTime();
+        SociIndexer.Options o = new SociIndexer.Options(SociIndexer.Format.parse(s.format()), s.spanSize(), s.minLayerSize(),
+                "polyarch " + io.polyarch.registry.RegistryOptions.version(), opts.jobs());
+        SociIndexer.Result r;
+        try {
+            r = new SociIndexer(o, line -> listener.log(j.cell(), "soci: " + line.replaceFirst("^\\S+: ", "")))
+                    .index(target, c.manifest, List.of(new SociIndexer.Target(j.platform(), c.manifest.descriptor().withPlatform(j.platform()))));
+        } catch (SociIndexer.SociException e) {
+            throw new RunFailedException("SOCI: " + e.getMessage());
+        }
+        SociIndexer.ImageOutcome out = r.images().get(0);
+        if (out.sociIndex() != null && !out.image().digest().equals(c.manifest.digest())) {
+            RawManifest annotated = target.getManifest(out.image().digest().toString())
+                    .orElseThrow(() -> new StoreException("SOCI", "the annotated manifest vanished from " + target.describe()));
+            for (String tag : j.archTags()) target.putManifest(annotated, tag);
+            c.sociIndex = out.sociIndex();
+        }
+        c.report = c.report.withSoci(out.image().digest(), out.sociIndex() == null ? null : out.sociIndex().digest(), ms(t));
     }
 
     private IndexCreator.Result publish(VariantPlan vp, StoreRef dest, Map<String, CellState> cells, Map<String, Job> jobs, PipelineSpec spec)
             throws StoreException, InvalidInputException, ValidationException {
         List<IndexCreator.Source> sources = new ArrayList<>();
+        List<Descriptor> artifacts = new ArrayList<>();
         for (Platform p : spec.platforms()) {
             String cell = cellName(vp.variant(), p);
             RunReport.ImageReport r = cells.get(cell).report;
             sources.add(new IndexCreator.Source(byDigest(dest, r.digest()), p, cell + " build"));
+            if (cells.get(cell).sociIndex != null) artifacts.add(cells.get(cell).sociIndex);
         }
         List<String> tags = vp.tags();
         return new IndexCreator(stores, opts.jobs(), Progress.NONE).create(new IndexCreator.Spec(dest.withTag(tags.get(0)),
-                tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, Map.of(), sources, false));
+                tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, Map.of(), sources, false, artifacts));
     }
 
     private RunReport report(PipelineSpec spec, GitSource.Checkout src, StoreRef dest, List<VariantPlan> plans, Dag<Node> graph,
@@ -419,10 +465,16 @@ public final class PipelineRunner {
                 CellState c = cells.get(cell);
                 Job j = jobs.get(cell);
                 RunReport.ImageReport r = c.report;
-                if (r == null) {
+                DagRunner.Outcome sociOutcome = result.outcomes().get("soci " + cell);
+                if (r != null && sociOutcome != null && sociOutcome.state() == DagRunner.State.FAILED) {
+                    problems.add(p + ": " + sociOutcome.detail());
+                    leftInPlace.add((vname.isEmpty() ? "" : vname + " ") + p + (r.tags().isEmpty() ? " (by digest only)" : " as " + String.join(", ", r.tags())));
+                    r = new RunReport.ImageReport(p, "failed", r.digest(), r.size(), r.tags(), r.buildMs(), r.engineMs(), r.pushMs(), r.builder(),
+                            sociOutcome.detail(), null, 0);
+                } else if (r == null) {
                     String state = "failed";
                     String error = null;
-                    for (String prefix : List.of("build ", "test ", "push ")) {
+                    for (String prefix : List.of("build ", "test ", "push ", "soci ")) {
                         DagRunner.Outcome o = result.outcomes().get(prefix + cell);
                         if (o == null) continue;
                         if (o.state() == DagRunner.State.FAILED) {
@@ -437,7 +489,7 @@ public final class PipelineRunner {
                     }
                     if (error == null) error = "not run";
                     r = new RunReport.ImageReport(p, state, null, 0, List.of(), c.buildMs, c.output == null ? 0 : c.output.engineMs(), 0,
-                            j.builder().describe(), error);
+                            j.builder().describe(), error, null, 0);
                     if (state.equals("failed")) problems.add(p + ": " + error);
                 } else if (!published.containsKey(vname)) {
                     leftInPlace.add((vname.isEmpty() ? "" : vname + " ") + p + (r.tags().isEmpty() ? " (by digest only)" : " as " + String.join(", ", r.tags())));

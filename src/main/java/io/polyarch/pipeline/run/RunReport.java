@@ -91,10 +91,18 @@ public record RunReport(String repository, String commit, String branch, List<Va
      * @param engineMs  of which the engine's build command
      * @param error     why it failed, or null
      */
+    /**
+     * @param digest    the image manifest the index lists (with SOCI v2, the annotated copy of the pushed one)
+     * @param sociIndex the platform's SOCI index, or null
+     */
     public record ImageReport(Platform platform, String state, Digest digest, long size, List<String> tags, long buildMs,
-                              long engineMs, long pushMs, String builder, String error) {
+                              long engineMs, long pushMs, String builder, String error, Digest sociIndex, long sociMs) {
         public ImageReport {
             tags = List.copyOf(tags);
+        }
+
+        public ImageReport withSoci(Digest image, Digest soci, long ms) {
+            return new ImageReport(platform, state, image, size, tags, buildMs, engineMs, pushMs, builder, error, soci, ms);
         }
     }
 }

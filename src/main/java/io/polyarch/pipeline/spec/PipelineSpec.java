@@ -20,7 +20,7 @@ import java.util.Map;
 public record PipelineSpec(String origin, String pipelineName, Github github, String workDir, Destination destination,
                            List<Platform> platforms, String dockerfile, Map<String, String> buildArgs, String target,
                            String archBuildArg, boolean archTags, Map<String, String> archNames, List<TagRule> tagRules,
-                           BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail, List<Variant> variants) {
+                           BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail, List<Variant> variants, SociSpec soci) {
     public PipelineSpec {
         platforms = List.copyOf(platforms);
         buildArgs = Map.copyOf(buildArgs);
@@ -61,6 +61,14 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
         public TestSpec {
             commands = List.copyOf(commands);
         }
+    }
+
+    /**
+     * A SOCI index for every platform's image, made after its push and before the index tags move ({@code null}: none).
+     *
+     * @param format {@code v2} (an annotated image index) or {@code v1} (a referrer with a subject)
+     */
+    public record SociSpec(String format, long spanSize, long minLayerSize) {
     }
 
     public static final List<Platform> DEFAULT_PLATFORMS = List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64);

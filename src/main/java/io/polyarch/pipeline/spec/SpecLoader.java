@@ -28,9 +28,10 @@ import java.util.regex.Pattern;
  */
 public final class SpecLoader {
     static final Set<String> TOP = Set.of("pipelineName", "source", "workDir", "destination", "platforms", "dockerfile",
-            "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism", "test", "fastFail", "matrix");
+            "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism", "test", "fastFail", "matrix", "soci");
     static final Set<String> VARIANT_KEYS = Set.of("name", "dockerfile", "target", "tagRules", "ignoreFailure");
     static final Set<String> TEST = Set.of("commands", "command", "timeout", "ignoreFailure");
+    static final Set<String> SOCI = Set.of("enabled", "format", "spanSize", "minLayerSize");
     static final Set<String> SOURCE = Set.of("github");
     static final Set<String> GITHUB = Set.of("owner", "repo", "branch", "connectionArn", "triggerOnPush");
     static final Set<String> DESTINATION = Set.of("ecr", "registry");
@@ -216,11 +217,12 @@ public final class SpecLoader {
         int parallelism = root.entries().containsKey("parallelism") ? integer(root, "parallelism", 1, 64) : 0;
         PipelineSpec.TestSpec test = test(root.entries().get("test"));
         boolean fastFail = bool(root, "fastFail", false);
+        PipelineSpec.SociSpec soci = soci(root.entries().get("soci"));
 
         List<PipelineSpec.Variant> variants = matrix(root.entries().get("matrix"), dockerfile, target, rules);
 
         return new PipelineSpec(origin, pipelineName, github, workDir, dest, platforms, dockerfile, buildArgs, target, archArg,
-                archTags, archNames, rules, builder, parallelism, test, fastFail, variants);
+                archTags, archNames, rules, builder, parallelism, test, fastFail, variants, soci);
     }
 
     private static PipelineSpec.BuilderSpec builder(MapNode root, String flag) throws ConfigException {
@@ -382,6 +384,62 @@ public final class SpecLoader {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         for (var e : m.entries().entrySet()) out.put(e.getKey(), scalarOf(e.getValue(), "a value").text());
         return out;
+    }
+
+    /** {@code soci: true} or {@code soci: {enabled, format: v2|v1, spanSize: 4MiB, minLayerSize: 10MiB}}. */
+    private static PipelineSpec.SociSpec soci(Node n) throws ConfigException {
+        if (n == null || (n instanceof Scalar s0 && s0.isNull())) return null;
+        boolean enabled;
+        String format = "v2";
+        long span = 4L << 20;
+        long min = 10L << 20;
+        if (n instanceof MapNode m) {
+            keys(m, SOCI);
+            enabled = bool(m, "enabled", true);
+            Scalar f = scalar(m, "format", false);
+            if (f != null) {
+                format = f.text() == null ? "" : f.text().toLowerCase(Locale.ROOT);
+                if (!format.equals("v2") && !format.equals("v1")) throw new ConfigException(f.where() + " '" + f.text() + "': expected v2 (the default) or v1");
+            }
+            span = size(m, "spanSize", span);
+            min = size(m, "minLayerSize", min);
+            if (span < 64 << 10) throw new ConfigException(m.entries().get("spanSize").where() + ": must be at least 64KiB (soci's default is 4MiB)");
+        } else {
+            Scalar s = scalarOf(n, "true, false or a mapping {enabled, format, spanSize, minLayerSize}");
+            if (!"true".equalsIgnoreCase(s.text()) && !"false".equalsIgnoreCase(s.text())) {
+                throw new ConfigException(s.where() + ": expected true, false or a mapping {enabled, format, spanSize, minLayerSize}");
+            }
+            enabled = Boolean.parseBoolean(s.text().toLowerCase(Locale.ROOT));
+        }
+        return enabled ? new PipelineSpec.SociSpec(format, span, min) : null;
+    }
+
+    private static long size(MapNode m, String key, long dflt) throws ConfigException {
+        Scalar s = scalar(m, key, false);
+        if (s == null) return dflt;
+        try {
+            return parseSize(s.text());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(s.where() + ": " + e.getMessage());
+        }
+    }
+
+    private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("(\\d+)\\s*(b|k|kib|m|mib|g|gib)?", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+    /** Bytes, or a number with KiB/MiB/GiB (k/m/g mean the same); an {@link IllegalArgumentException} says what is expected. */
+    public static long parseSize(String text) {
+        java.util.regex.Matcher m = SIZE.matcher(text == null ? "" : text.trim());
+        if (!m.matches()) throw new IllegalArgumentException("'" + text + "': expected bytes or a size like 4MiB, 512KiB, 1GiB");
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        int shift = switch (unit) {
+            case "k", "kib" -> 10;
+            case "m", "mib" -> 20;
+            case "g", "gib" -> 30;
+            default -> 0;
+        };
+        if (n > (Long.MAX_VALUE >> shift)) throw new IllegalArgumentException("'" + text + "' is too large");
+        return n << shift;
     }
 
     /** {@code test: "cmd"}, {@code test: [cmd, ...]} or {@code test: {commands: [...], timeout: SECONDS}}. */

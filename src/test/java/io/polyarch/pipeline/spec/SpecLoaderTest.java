@@ -179,4 +179,20 @@ class SpecLoaderTest {
         var e = assertThrows(ConfigException.class, () -> SpecLoader.load(dir.resolve("nope.yaml"), SpecLoader.Overrides.none()));
         assertTrue(e.getMessage().contains("nope.yaml: no such config file"), e.getMessage());
     }
+
+    @Test
+    void sociBlock() throws Exception {
+        String dest = "destination: {registry: {repository: localhost:5000/app}}\n";
+        assertEquals(null, parse(dest).soci());
+        PipelineSpec.SociSpec on = parse(dest + "soci: true\n").soci();
+        assertEquals(new PipelineSpec.SociSpec("v2", 4L << 20, 10L << 20), on);
+        assertEquals(null, parse(dest + "soci: {enabled: false}\n").soci());
+        assertEquals(new PipelineSpec.SociSpec("v1", 1 << 20, 512 << 10), parse(dest + "soci: {format: V1, spanSize: 1MiB, minLayerSize: 512k}\n").soci());
+        assertEquals(new PipelineSpec.SociSpec("v2", 8388608, 10L << 20), parse(dest + "soci: {spanSize: 8388608}\n").soci());
+        assertTrue(error(dest + "soci: {format: v3}\n").contains("polyarch.yaml:2:16: soci.format 'v3': expected v2"), error(dest + "soci: {format: v3}\n"));
+        assertTrue(error(dest + "soci: {spanSize: 4 parsecs}\n").contains("soci.spanSize: '4 parsecs': expected bytes or a size like 4MiB"));
+        assertTrue(error(dest + "soci: {spanSize: 1KiB}\n").contains("at least 64KiB"));
+        assertTrue(error(dest + "soci: {minLayersize: 1}\n").contains("did you mean 'minLayerSize'"), error(dest + "soci: {minLayersize: 1}\n"));
+        assertTrue(error(dest + "soci: yes please\n").contains("soci: expected true, false or a mapping"));
+    }
 }
