@@ -321,8 +321,9 @@ public final class SociIndexer {
         long start = System.nanoTime();
         boolean gzip = isGzip(layer.mediaType());
         ZtocBuilder.Built z;
-        try (InputStream in = store.openBlob(layer)) {
-            z = gzip ? ZtocBuilder.fromGzipTar(new java.io.BufferedInputStream(in, 1 << 16), options.spanSize(), options.buildTool())
+        // the download and its digest check run on their own thread, a few MiB ahead of the inflater
+        try (InputStream in = new io.polyarch.store.ReadAheadInputStream(store.openBlob(layer), 1 << 20, 8)) {
+            z = gzip ? ZtocBuilder.fromGzipTar(in, options.spanSize(), options.buildTool())
                     : ZtocBuilder.fromTar(in, options.spanSize(), options.buildTool());
         } catch (GzipIndexer.FormatException | TocBuilder.TarException e) {
             throw new SociException("layer " + layer.digest() + " of " + platform + " (" + layer.mediaType() + ", " + layer.size()
