@@ -32,7 +32,12 @@ public final class ReadAheadInputStream extends InputStream {
             while (!closed) {
                 byte[] buf = new byte[chunkSize];
                 int fill = 0;
-                for (int n; fill < chunkSize && (n = source.read(buf, fill, chunkSize - fill)) > 0; ) fill += n;
+                try {
+                    for (int n; fill < chunkSize && (n = source.read(buf, fill, chunkSize - fill)) > 0; ) fill += n;
+                } catch (IOException | RuntimeException e) {
+                    if (fill > 0) put(java.util.Arrays.copyOf(buf, fill)); // the bytes before the error are the consumer's
+                    throw e;
+                }
                 if (fill > 0) put(fill == chunkSize ? buf : java.util.Arrays.copyOf(buf, fill));
                 if (fill < chunkSize) {
                     put(END);
