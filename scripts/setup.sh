@@ -22,6 +22,7 @@ have openssl || need_pkgs+=(openssl)
 have git || need_pkgs+=(git)
 have curl || need_pkgs+=(curl)
 have debootstrap || [ -x /usr/sbin/debootstrap ] || need_pkgs+=(debootstrap)  # a real Debian rootfs for the SOCI tests
+have pigz || need_pkgs+=(pigz)  # SOCI tests: layers compressed the way pigz does it
 have python3 || need_pkgs+=(python3)  # the SOCI tests read tars with an independent reader (tarfile); bench/ computes medians
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! have apt-get; then

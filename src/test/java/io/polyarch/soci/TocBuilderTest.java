@@ -196,4 +196,29 @@ class TocBuilderTest {
         }
         assertTrue(java.util.Arrays.equals(built.bytes(), ZtocBuilder.fromTar(new ByteArrayInputStream(all), span, "polyarch test").bytes()));
     }
+
+    @Test
+    void aPigzLayerRoundTripsFromItsSpans(@TempDir Path dir) throws Exception {
+        Path root = tree(dir);
+        Path tgz = dir.resolve("layer.tgz");
+        // pigz: parallel deflate with sync-flushed blocks; --independent also resets the dictionary every block
+        Tools.run(List.of("sh", "-c", "tar --format=pax -C " + root + " -cf - . | pigz -p 2 -b 128 --independent > " + tgz)).requireOk("tar | pigz");
+        byte[] gz = Files.readAllBytes(tgz);
+        var built = ZtocBuilder.fromGzipTar(new ByteArrayInputStream(gz), 256 << 10, "polyarch test");
+        var read = io.polyarch.testing.ZtocReader.read(built.bytes());
+        var cps = io.polyarch.testing.ZtocReader.checkpoints(read.checkpoints());
+        assertTrue(cps.size() > 3, "spans: " + cps.size());
+        byte[] tar;
+        try (var in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(gz))) {
+            tar = in.readAllBytes();
+        }
+        int checked = 0;
+        for (var f : read.files()) {
+            if (!f.type().equals("reg") || f.size() == 0) continue;
+            byte[] lazy = io.polyarch.testing.ZtocReader.extract(gz, cps, f.offset(), (int) f.size());
+            assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOfRange(tar, (int) f.offset(), (int) (f.offset() + f.size())), lazy), f.name());
+            checked++;
+        }
+        assertTrue(checked >= 4, "files checked: " + checked);
+    }
 }
