@@ -17,10 +17,12 @@ import java.util.Map;
  * @param insecureBases true when some base image comes from a plain-HTTP registry (loopback or --insecure)
  * @param serialize    true when the build must hold the engine's lock (bases that could not be pinned on a racy engine)
  * @param oci          write OCI media types (for OCI layout destinations); otherwise Docker v2, as docker push does
+ * @param labels       image labels to set ({@code --label}), e.g. the build key
  */
 public record BuildRequest(Path context, Path dockerfile, Platform platform, Map<String, String> buildArgs, String target,
-                           Path scratch, String name, boolean insecureBases, boolean serialize, boolean oci) {
+                           Path scratch, String name, boolean insecureBases, boolean serialize, boolean oci, Map<String, String> labels) {
     public BuildRequest {
         buildArgs = Map.copyOf(buildArgs);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
 }

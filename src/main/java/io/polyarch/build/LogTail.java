@@ -30,11 +30,12 @@ public final class LogTail implements BuildLog {
         }
     }
 
-    /** {@code --build-arg K=V} for each argument and {@code --target} if set, then the context: what both drivers end with. */
+    /** {@code --build-arg K=V} for each argument, {@code --target} if set, {@code --label}s, then the context: what both drivers end with. */
     public static List<String> argsAndContext(BuildRequest req) {
         List<String> out = new java.util.ArrayList<>();
         req.buildArgs().forEach((k, v) -> out.addAll(List.of("--build-arg", k + "=" + v)));
         if (req.target() != null) out.addAll(List.of("--target", req.target()));
+        new java.util.TreeMap<>(req.labels()).forEach((k, v) -> out.addAll(List.of("--label", k + "=" + v)));
         out.add(req.context().toString());
         return out;
     }

@@ -32,6 +32,9 @@ import java.util.concurrent.Callable;
                 "the index is written under every tag only when every platform succeeded.",
                 "Exit codes: 0 published, 1 a build or the publish failed (no index tag moved), 2 bad usage or config."})
 final class RunCommand extends PipelineOptions implements Callable<Integer> {
+    @Option(names = "--rebuild", description = "Build every platform even when the destination has an image with the same build key.")
+    boolean rebuild;
+
     @Option(names = "--json", paramLabel = "FILE|-", description = "Write the summary as JSON to FILE, or to standard output with '-'.")
     String json;
 
@@ -52,7 +55,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
                 Terminal term = new Terminal(ctx, registry.quiet);
                 PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
                         Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,
-                        new ProcessCommandRunner(), Platform.host());
+                        new ProcessCommandRunner(), Platform.host(), rebuild);
                 String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
                         + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for " + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
                 if (!registry.quiet) term.info(head);
@@ -77,7 +80,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
             for (RunReport.ImageReport i : v.images()) {
                 String label = matrix ? v.name() + " " + i.platform() : i.platform().toString();
                 w.printf("%-" + (matrix ? 30 : 14) + "s %-73s %10s %8s %8s  %s%n", label, i.digest() == null ? i.state().toUpperCase() : i.digest().toString(),
-                        i.digest() == null ? "-" : Sizes.human(i.size()), secs(i.buildMs()), i.digest() == null ? "-" : secs(i.pushMs()),
+                        i.digest() == null ? "-" : Sizes.human(i.size()), i.reused() != null ? "reused" : secs(i.buildMs()), i.digest() == null ? "-" : secs(i.pushMs()),
                         String.join(", ", i.tags()));
             }
         }
@@ -90,6 +93,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         }
         for (RunReport.VariantReport v : r.variants()) {
             for (RunReport.ImageReport i : v.images()) {
+                if (i.reused() != null) w.println((matrix ? v.name() + " " : "") + i.platform() + " reused: " + i.reused());
                 if (i.sociIndex() != null) {
                     w.println((matrix ? v.name() + " " : "") + i.platform() + " SOCI index " + i.sociIndex() + " (" + secs(i.sociMs()) + ")");
                 }
@@ -126,6 +130,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         n.put("engineMs", i.engineMs());
         n.put("pushMs", i.pushMs());
         if (i.sociIndex() != null) n.put("sociIndex", i.sociIndex().toString()).put("sociMs", i.sociMs());
+        if (i.reused() != null) n.put("reused", i.reused());
         if (i.error() != null) n.put("error", Redact.text(i.error()));
         return n;
     }

@@ -67,11 +67,17 @@ public final class PipelineRunner {
      * @param tempDir   where build scratch directories go
      * @param jobs      blobs transferred at once
      */
-    public record Options(Map<String, String> env, Path binfmtDir, Path tempDir, int jobs, CommandRunner commands, Platform host) {
+    /** @param rebuild build every job even when an image with its build key is already in the destination */
+    public record Options(Map<String, String> env, Path binfmtDir, Path tempDir, int jobs, CommandRunner commands, Platform host,
+                          boolean rebuild) {
         public Options {
             env = Map.copyOf(env);
         }
     }
+
+    /** The image label that carries the build key, and the tag prefix under which the destination can find it. */
+    public static final String KEY_LABEL = "io.polyarch.build-key";
+    public static final String KEY_TAG_PREFIX = "polyarch-key-";
 
     private final Stores stores;
     private final Options opts;
@@ -84,8 +90,9 @@ public final class PipelineRunner {
     }
 
     /** What one cell (variant x platform) needs, decided before anything starts. */
+    /** @param key the build key (hex), or null when one cannot be computed (a base that could not be resolved) */
     private record Job(String cell, Platform platform, Builder builder, BuildRequest request, List<String> archTags, Reference base,
-                       PipelineSpec.TestSpec test) {
+                       PipelineSpec.TestSpec test, String key) {
     }
 
     /** A variant with its Dockerfile read and its tags resolved. */
@@ -107,6 +114,7 @@ public final class PipelineRunner {
         volatile long pushMs;
         volatile RunReport.ImageReport report;
         volatile Descriptor sociIndex; // v2: listed in the index beside the image
+        volatile String reused;        // why the image with this job's build key was taken instead of building, or null
     }
 
     public RunReport run(PipelineSpec spec, GitSource.Checkout src) throws ConfigException, RunFailedException, InterruptedException {
@@ -131,6 +139,7 @@ public final class PipelineRunner {
         }
         try {
             Map<String, Optional<RawManifest>> baseCache = new HashMap<>();
+            Map<Path, Digest> contextDigests = new HashMap<>();
             Dag.Builder<Node> dag = Dag.builder();
             Map<String, CellState> cells = new LinkedHashMap<>();
             Map<String, Job> jobsByCell = new LinkedHashMap<>();
@@ -173,10 +182,14 @@ public final class PipelineRunner {
                     }
                     String slug = (v.name().isEmpty() ? "" : v.name() + "-") + arch;
                     String name = "polyarch-build/" + repoName(dest) + ":" + slug.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
+                    String key = pinned.complete() ? buildKey(context, vp.dockerfilePath(), p, args, v.target(), pinned, contextDigests) : null;
+                    if (key == null) {
+                        listener.note(cell + ": no build key (" + String.join("; ", pinned.problems()) + "), so it is built every time");
+                    }
                     BuildRequest req = new BuildRequest(context, dockerfile, p, args, v.target(), scratch, name, pinned.insecure(), serialize,
-                            dest instanceof StoreRef.Layout);
+                            dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(KEY_LABEL, key));
                     List<String> archTags = spec.archTags() ? Tags.archTags(vp.tags(), arch) : List.of();
-                    Job job = new Job(cell, p, b, req, archTags, pinned.finalBase(df, v.target()), spec.test());
+                    Job job = new Job(cell, p, b, req, archTags, pinned.finalBase(df, v.target()), spec.test(), key);
                     jobsByCell.put(cell, job);
                     cells.put(cell, new CellState());
                     dag.add("build " + cell, new Node(Kind.BUILD, vp, job), List.of(), false);
@@ -208,7 +221,7 @@ public final class PipelineRunner {
                 result = new DagRunner(new DagRunner.Options(Math.max(1, parallel), spec.fastFail())).run(graph, node -> {
                     Node n = node.payload();
                     switch (n.kind()) {
-                        case BUILD -> build(n.job(), cells.get(n.job().cell()));
+                        case BUILD -> build(n.job(), cells.get(n.job().cell()), target);
                         case TEST -> test(n.job(), cells.get(n.job().cell()));
                         case PUSH -> push(n.job(), cells.get(n.job().cell()), target);
                         case SOCI -> soci(n.job(), cells.get(n.job().cell()), target, spec.soci());
@@ -348,8 +361,56 @@ public final class PipelineRunner {
         return plans;
     }
 
-    private void build(Job j, CellState c) throws Exception {
+    /**
+     * The build key: what the image is a function of. The platform, the Dockerfile's bytes, the target, every build
+     * argument, each FROM image's digest for this platform, and the context as the builder sees it.
+     */
+    private static String buildKey(Path context, Path dockerfile, Platform p, Map<String, String> args, String target, Pinned pinned,
+                                   Map<Path, Digest> contextDigests) throws IOException {
+        StringBuilder k = new StringBuilder("polyarch build key 1\n");
+        k.append("platform ").append(p.key()).append('\n');
+        k.append("dockerfile ").append(Digest.sha256(Files.readAllBytes(dockerfile))).append('\n');
+        k.append("target ").append(target == null ? "" : target).append('\n');
+        new java.util.TreeMap<>(args).forEach((name, value) -> k.append("arg ").append(name).append('=').append(value).append('\n'));
+        new java.util.TreeMap<>(pinned.lines()).forEach((line, ref) -> k.append("from ").append(line).append(' ').append(ref).append('\n'));
+        Digest ctx = contextDigests.get(dockerfile);
+        if (ctx == null) {
+            ctx = io.polyarch.build.BuildContext.of(context, dockerfile).digest(context);
+            contextDigests.put(dockerfile, ctx);
+        }
+        k.append("context ").append(ctx).append('\n');
+        return Digest.sha256(k.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex();
+    }
+
+    /**
+     * An image in the destination made from exactly this job's inputs, if there is one: found under the key's tag,
+     * and taken only when its config carries the same key and the right platform.
+     */
+    private boolean reuse(Job j, CellState c, ContentStore target) throws StoreException {
+        if (j.key() == null || opts.rebuild()) return false;
+        Optional<RawManifest> found = target.getManifest(KEY_TAG_PREFIX + j.key());
+        if (found.isEmpty()) return false;
+        RawManifest m = found.get();
+        if (!(m.parse() instanceof ImageManifest im)) return false;
+        ImageConfig cfg = Images.config(target, im);
+        if (!j.key().equals(cfg.labels().get(KEY_LABEL)) || cfg.platform() == null || !cfg.platform().matches(j.platform())) {
+            listener.log(j.cell(), "the image under " + KEY_TAG_PREFIX + j.key().substring(0, 12) + "... does not carry this build key or platform; building");
+            return false;
+        }
+        c.manifest = m;
+        c.image = im;
+        c.reused = "build key " + j.key().substring(0, 12) + " matches " + m.digest().shortHex()
+                + ": same platform, Dockerfile, build args, base image digests and context";
+        listener.log(j.cell(), "reused " + m.digest() + " (" + c.reused + ")");
+        return true;
+    }
+
+    private void build(Job j, CellState c, ContentStore target) throws Exception {
         long t0 = System.nanoTime();
+        if (reuse(j, c, target)) {
+            c.buildMs = ms(t0);
+            return;
+        }
         // the base's layer list is fetched while the engine builds; it is only compared afterwards. A platform thread: with
         // a virtual one, the process took 0.3 s longer to end after System.exit (measured, cause not found)
         java.util.concurrent.CompletableFuture<List<Digest>> base = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -384,6 +445,10 @@ public final class PipelineRunner {
     }
 
     private void test(Job j, CellState c) throws Exception {
+        if (c.reused != null) {
+            listener.log(j.cell(), "test: not run again: the reused image passed its tests when it was built");
+            return;
+        }
         for (String cmd : j.test().commands()) {
             j.builder().test(c.output, j.platform(), cmd, j.test().timeout(), line -> listener.log(j.cell(), "test: " + line));
         }
@@ -391,9 +456,13 @@ public final class PipelineRunner {
 
     private void push(Job j, CellState c, ContentStore target) throws Exception {
         long tp = System.nanoTime();
-        try (OciLayoutStore layout = OciLayoutStore.open(c.output.layout(), false)) {
-            new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, c.image.blobs());
-            target.putManifest(c.manifest, null);
+        try (OciLayoutStore layout = c.reused != null ? null : OciLayoutStore.open(c.output.layout(), false)) {
+            if (layout != null) {
+                new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, c.image.blobs());
+                target.putManifest(c.manifest, null);
+                // in an OCI layout, extra ref names confuse tools that pick images by name (oci-image-tool); no reuse there
+                if (j.key() != null && !j.request().oci()) putKeyTag(j, c, target);
+            }
             List<String> written = new ArrayList<>();
             for (String t : j.archTags()) {
                 Optional<Descriptor> now = target.headManifest(t);
@@ -402,8 +471,19 @@ public final class PipelineRunner {
             }
             c.pushMs = ms(tp);
             long size = c.manifest.size() + c.image.blobs().stream().mapToLong(Descriptor::size).sum();
-            c.report = new RunReport.ImageReport(j.platform(), "pushed", c.manifest.digest(), size, written, c.buildMs, c.output.engineMs(),
-                    c.pushMs, j.builder().describe(), null, null, 0);
+            c.report = new RunReport.ImageReport(j.platform(), c.reused != null ? "reused" : "pushed", c.manifest.digest(), size, written, c.buildMs,
+                    c.output == null ? 0 : c.output.engineMs(), c.pushMs, j.builder().describe(), null, null, 0, c.reused);
+        }
+    }
+
+    /** The key's tag names the image just pushed; a registry with immutable tags keeps the first image of a key. */
+    private void putKeyTag(Job j, CellState c, ContentStore target) {
+        String tag = KEY_TAG_PREFIX + j.key();
+        try {
+            Optional<Descriptor> now = target.headManifest(tag);
+            if (now.isEmpty() || !now.get().digest().equals(c.manifest.digest())) target.putManifest(c.manifest, tag);
+        } catch (StoreException e) {
+            listener.log(j.cell(), "could not tag the build key (" + e.getMessage() + "); the next run builds this again");
         }
     }
 
@@ -470,7 +550,7 @@ public final class PipelineRunner {
                     problems.add(p + ": " + sociOutcome.detail());
                     leftInPlace.add((vname.isEmpty() ? "" : vname + " ") + p + (r.tags().isEmpty() ? " (by digest only)" : " as " + String.join(", ", r.tags())));
                     r = new RunReport.ImageReport(p, "failed", r.digest(), r.size(), r.tags(), r.buildMs(), r.engineMs(), r.pushMs(), r.builder(),
-                            sociOutcome.detail(), null, 0);
+                            sociOutcome.detail(), null, 0, r.reused());
                 } else if (r == null) {
                     String state = "failed";
                     String error = null;
@@ -489,7 +569,7 @@ public final class PipelineRunner {
                     }
                     if (error == null) error = "not run";
                     r = new RunReport.ImageReport(p, state, null, 0, List.of(), c.buildMs, c.output == null ? 0 : c.output.engineMs(), 0,
-                            j.builder().describe(), error, null, 0);
+                            j.builder().describe(), error, null, 0, null);
                     if (state.equals("failed")) problems.add(p + ": " + error);
                 } else if (!published.containsKey(vname)) {
                     leftInPlace.add((vname.isEmpty() ? "" : vname + " ") + p + (r.tags().isEmpty() ? " (by digest only)" : " as " + String.join(", ", r.tags())));

@@ -94,15 +94,16 @@ public record RunReport(String repository, String commit, String branch, List<Va
     /**
      * @param digest    the image manifest the index lists (with SOCI v2, the annotated copy of the pushed one)
      * @param sociIndex the platform's SOCI index, or null
+     * @param reused    why an existing image was taken instead of building (its build key matched), or null
      */
     public record ImageReport(Platform platform, String state, Digest digest, long size, List<String> tags, long buildMs,
-                              long engineMs, long pushMs, String builder, String error, Digest sociIndex, long sociMs) {
+                              long engineMs, long pushMs, String builder, String error, Digest sociIndex, long sociMs, String reused) {
         public ImageReport {
             tags = List.copyOf(tags);
         }
 
         public ImageReport withSoci(Digest image, Digest soci, long ms) {
-            return new ImageReport(platform, state, image, size, tags, buildMs, engineMs, pushMs, builder, error, soci, ms);
+            return new ImageReport(platform, state, image, size, tags, buildMs, engineMs, pushMs, builder, error, soci, ms, reused);
         }
     }
 }

@@ -1,0 +1,198 @@
+package io.polyarch.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.polyarch.oci.Digest;
+import io.polyarch.oci.OciJson;
+import io.polyarch.oci.Platform;
+import io.polyarch.oci.RawManifest;
+import io.polyarch.oci.Reference;
+import io.polyarch.registry.Registries;
+import io.polyarch.registry.RegistryClient;
+import io.polyarch.registry.RegistryOptions;
+import io.polyarch.registry.auth.CredentialProvider;
+import io.polyarch.testing.Cli;
+import io.polyarch.testing.GitRepo;
+import io.polyarch.testing.TestImages;
+import io.polyarch.testing.TestRegistry;
+import io.polyarch.testing.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Build keys against the real engine, QEMU and registry: a run whose inputs did not change takes the images already
+ * in the destination (and still publishes its new tags); any input that the image depends on makes it build.
+ */
+class IncrementalIT {
+    static TestRegistry reg;
+    static Registries registries;
+
+    @BeforeAll
+    static void start() throws Exception {
+        reg = TestRegistry.plain();
+        registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS);
+        publishBase("one");
+    }
+
+    @AfterAll
+    static void stop() {
+        registries.close();
+        reg.close();
+    }
+
+    /** The base image under base:latest, its content marked so that two versions differ. */
+    static void publishBase(String marker) throws Exception {
+        try (RegistryClient b = registries.open(Reference.parse(reg.host() + "/base"), true)) {
+            RawManifest amd = TestImages.push(b, "amd64-" + marker, "amd64", "amd64", true);
+            RawManifest arm = TestImages.push(b, "arm64-" + marker, "arm64", "arm64", true);
+            TestImages.pushIndex(b, "latest", List.of(amd, arm), List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), null);
+        }
+    }
+
+    static GitRepo monorepo(Path dir, String repo) {
+        return GitRepo.init(dir)
+                .write("services/api/Dockerfile", """
+                        ARG BASE
+                        FROM ${BASE}
+                        ARG ARCH
+                        COPY name.txt /name.txt
+                        RUN echo "$(cat /name.txt) on $(uname -m)" > /built.txt
+                        CMD ["cat", "/built.txt"]
+                        """)
+                .write("services/api/name.txt", "api v1\n")
+                .write("services/api/.dockerignore", "*.log\n")
+                .write("README.md", "the monorepo\n")
+                .write("polyarch.yaml", """
+                        workDir: services/api
+                        destination: {registry: {repository: %s, tagRules: [latest, commit-short]}}
+                        buildArgs: {BASE: %s/base:latest}
+                        """.formatted(repo, reg.host()));
+    }
+
+    record Run(Cli.Result cli, JsonNode json) {
+        Map<String, JsonNode> images() {
+            Map<String, JsonNode> m = new HashMap<>();
+            json.path("images").forEach(i -> m.put(i.path("platform").asText(), i));
+            return m;
+        }
+
+        boolean reused(String platform) {
+            return images().get(platform).has("reused");
+        }
+    }
+
+    static Run run(GitRepo g, Path tmp, String... extra) throws Exception {
+        Path out = Files.createTempFile(tmp, "run", ".json");
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--source", g.dir().toString(), "--json", out.toString()));
+        args.addAll(List.of(extra));
+        Cli.Result r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.toString());
+        return new Run(r, OciJson.mapper().readTree(Files.readAllBytes(out)));
+    }
+
+    static String dockerRun(String platform, String ref) {
+        return Tools.run(List.of(Tools.docker(), "run", "--rm", "--pull", "always", "--platform", platform, ref)).requireOk("docker run").out().strip();
+    }
+
+    static Digest tagDigest(String repo, String tag) throws Exception {
+        try (RegistryClient c = registries.open(Reference.parse(repo), false)) {
+            return c.headManifest(tag).orElseThrow().digest();
+        }
+    }
+
+    @Test
+    void unchangedInputsReuseChangedInputsRebuild(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/incr/api";
+        GitRepo g = monorepo(tmp.resolve("src"), repo);
+        g.commit("first");
+        Run first = run(g, tmp);
+        for (String p : List.of("linux/amd64", "linux/arm64")) assertNull(first.images().get(p).get("reused"), "built: " + p);
+        Digest index1 = Digest.parse(first.json().path("index").path("digest").asText());
+
+        // keys differ per platform, and each key's tag names that platform's image
+        try (RegistryClient c = registries.open(Reference.parse(repo), false)) {
+            List<String> keyTags = c.listTags().stream().filter(t -> t.startsWith("polyarch-key-")).toList();
+            assertEquals(2, keyTags.size(), keyTags.toString());
+            for (JsonNode img : first.json().path("images")) {
+                Digest d = Digest.parse(img.path("digest").asText());
+                assertTrue(keyTags.stream().anyMatch(t -> {
+                    try {
+                        return c.headManifest(t).orElseThrow().digest().equals(d);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }), "a key tag names " + img.path("platform").asText());
+            }
+        }
+
+        // a commit outside workDir (and an ignored file inside it): nothing builds, the new commit's tag is published
+        g.write("README.md", "the monorepo, documented\n").write("services/api/debug.log", "noise\n");
+        String sha2 = g.commit("docs only");
+        Run second = run(g, tmp);
+        assertTrue(second.reused("linux/amd64") && second.reused("linux/arm64"), second.cli().out());
+        assertTrue(second.images().get("linux/arm64").path("reused").asText().contains("same platform, Dockerfile, build args, base image digests and context"));
+        assertEquals(0, second.images().get("linux/arm64").path("engineMs").asLong(), "the engine did not build");
+        assertTrue(second.cli().out().contains("reused"), second.cli().out());
+        assertEquals(index1.toString(), second.json().path("index").path("digest").asText(), "the same images, so the same index");
+        assertEquals(index1, tagDigest(repo, sha2.substring(0, 8)), "the new commit-short tag is published");
+        assertEquals("api v1 on aarch64", dockerRun("linux/arm64", repo + ":" + sha2.substring(0, 8)));
+
+        // --rebuild builds anyway
+        Run forced = run(g, tmp, "--rebuild");
+        assertNull(forced.images().get("linux/arm64").get("reused"));
+
+        // a one-line change inside the context rebuilds
+        g.write("services/api/name.txt", "api v2\n");
+        g.commit("change");
+        Run third = run(g, tmp);
+        assertTrue(!third.reused("linux/amd64") && !third.reused("linux/arm64"), third.cli().out());
+        assertNotEquals(index1.toString(), third.json().path("index").path("digest").asText());
+        assertEquals("api v2 on aarch64", dockerRun("linux/arm64", repo + ":latest"));
+
+        // a new base image under the same tag rebuilds
+        Run same = run(g, tmp);
+        assertTrue(same.reused("linux/amd64"));
+        publishBase("two");
+        Run rebased = run(g, tmp);
+        assertTrue(!rebased.reused("linux/amd64") && !rebased.reused("linux/arm64"), rebased.cli().out());
+    }
+
+    @Test
+    void aKeyTagMovedToAnotherImageIsNotTrusted(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/incr/guarded";
+        GitRepo g = monorepo(tmp.resolve("src"), repo);
+        g.commit("first");
+        Run first = run(g, tmp);
+        // someone points the arm64 key's tag at the amd64 image
+        try (RegistryClient c = registries.open(Reference.parse(repo), true)) {
+            Digest arm = Digest.parse(first.images().get("linux/arm64").path("digest").asText());
+            Digest amd = Digest.parse(first.images().get("linux/amd64").path("digest").asText());
+            String armKeyTag = c.listTags().stream().filter(t -> t.startsWith("polyarch-key-")).filter(t -> {
+                try {
+                    return c.headManifest(t).orElseThrow().digest().equals(arm);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).findFirst().orElseThrow();
+            c.putManifest(c.getManifest(amd.toString()).orElseThrow(), armKeyTag);
+        }
+        Run second = run(g, tmp);
+        assertTrue(second.reused("linux/amd64"));
+        assertTrue(!second.reused("linux/arm64"), "the label does not match: built again");
+        assertNotNull(second.images().get("linux/arm64").path("digest").asText());
+        assertEquals("api v1 on aarch64", dockerRun("linux/arm64", repo + ":latest"));
+    }
+}
