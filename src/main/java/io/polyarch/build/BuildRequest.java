@@ -18,9 +18,12 @@ import java.util.Map;
  * @param serialize    true when the build must hold the engine's lock (bases that could not be pinned on a racy engine)
  * @param oci          write OCI media types (for OCI layout destinations); otherwise Docker v2, as docker push does
  * @param labels       image labels to set ({@code --label}), e.g. the build key
+ * @param cacheFrom    an image in a registry whose inline BuildKit cache this build may reuse layers from (this
+ *                     platform's own, never another architecture's), or null; builders without BuildKit ignore it
  */
 public record BuildRequest(Path context, Path dockerfile, Platform platform, Map<String, String> buildArgs, String target,
-                           Path scratch, String name, boolean insecureBases, boolean serialize, boolean oci, Map<String, String> labels) {
+                           Path scratch, String name, boolean insecureBases, boolean serialize, boolean oci, Map<String, String> labels,
+                           String cacheFrom) {
     public BuildRequest {
         buildArgs = Map.copyOf(buildArgs);
         labels = labels == null ? Map.of() : Map.copyOf(labels);

@@ -195,4 +195,46 @@ class IncrementalIT {
         assertNotNull(second.images().get("linux/arm64").path("digest").asText());
         assertEquals("api v1 on aarch64", dockerRun("linux/arm64", repo + ":latest"));
     }
+
+    @Test
+    void aFreshEngineTakesUnchangedStepsFromThePlatformsOwnRegistryCache(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/incr/cached";
+        GitRepo g = GitRepo.init(tmp.resolve("src"))
+                .write("Dockerfile", """
+                        ARG BASE
+                        FROM ${BASE}
+                        RUN head -c 8 /dev/urandom | od -An -tx1 > /stamp
+                        COPY name.txt /name.txt
+                        CMD ["cat", "/stamp"]
+                        """)
+                .write("name.txt", "v1\n")
+                .write("polyarch.yaml", """
+                        destination: {registry: {repository: %s, tagRules: [latest]}}
+                        buildArgs: {BASE: %s/base:latest}
+                        """.formatted(repo, reg.host()));
+        g.commit("first");
+        run(g, tmp);
+        String amd1 = dockerRun("linux/amd64", repo + ":latest");
+        String arm1 = dockerRun("linux/arm64", repo + ":latest");
+        assertNotEquals(amd1, arm1, "each platform ran its own RUN step");
+        // a fresh engine: no build cache, none of these images
+        Tools.run(List.of(Tools.docker(), "builder", "prune", "-af")).requireOk("docker builder prune");
+        String images = Tools.run(List.of(Tools.docker(), "images", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}")).requireOk("docker images").out();
+        List<String> ours = images.lines().filter(l -> l.contains("incr/cached")).toList();
+        assertTrue(ours.stream().anyMatch(l -> l.contains(" polyarch-build/")), "the builds' local images: " + images);
+        List<String> rmi = new java.util.ArrayList<>(List.of(Tools.docker(), "rmi", "-f"));
+        ours.forEach(l -> rmi.add(l.substring(0, l.indexOf(' '))));
+        Tools.run(rmi);
+        String left = Tools.run(List.of(Tools.docker(), "images", "--format", "{{.Repository}}:{{.Tag}}")).requireOk("docker images").out();
+        assertTrue(left.lines().noneMatch(l -> l.contains("incr/cached")), "removed: " + left);
+        g.write("name.txt", "v2\n");
+        g.commit("second");
+        Run second = run(g, tmp);
+        assertTrue(!second.reused("linux/amd64") && !second.reused("linux/arm64"), "the context changed: both build");
+        assertEquals(amd1, dockerRun("linux/amd64", repo + ":latest"), "the RUN step came from amd64's cache in the registry");
+        assertEquals(arm1, dockerRun("linux/arm64", repo + ":latest"), "and arm64's from its own");
+        try (RegistryClient c = registries.open(Reference.parse(repo), false)) {
+            assertTrue(c.listTags().containsAll(List.of("polyarch-cache-amd64", "polyarch-cache-arm64")), c.listTags().toString());
+        }
+    }
 }

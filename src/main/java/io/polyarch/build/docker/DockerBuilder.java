@@ -183,6 +183,11 @@ public final class DockerBuilder implements Builder {
         Path iidFile = req.scratch().resolve("iid");
         cmd.addAll(List.of("--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", req.name(),
                 "--iidfile", iidFile.toString()));
+        if (req.cacheFrom() != null && mode != Mode.LEGACY) {
+            // BuildKit's inline cache: the image records its layer cache in its config, and the next build of this
+            // platform can take unchanged steps from it in the registry (a missing ref is only a warning)
+            cmd.addAll(List.of("--cache-from", req.cacheFrom(), "--build-arg", "BUILDKIT_INLINE_CACHE=1"));
+        }
         cmd.addAll(LogTail.argsAndContext(req));
         LogTail tail = new LogTail(log);
         boolean locked = false;

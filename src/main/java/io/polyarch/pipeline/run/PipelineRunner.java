@@ -78,6 +78,7 @@ public final class PipelineRunner {
     /** The image label that carries the build key, and the tag prefix under which the destination can find it. */
     public static final String KEY_LABEL = "io.polyarch.build-key";
     public static final String KEY_TAG_PREFIX = "polyarch-key-";
+    public static final String CACHE_TAG_PREFIX = "polyarch-cache-";
 
     private final Stores stores;
     private final Options opts;
@@ -187,7 +188,8 @@ public final class PipelineRunner {
                         listener.note(cell + ": no build key (" + String.join("; ", pinned.problems()) + "), so it is built every time");
                     }
                     BuildRequest req = new BuildRequest(context, dockerfile, p, args, v.target(), scratch, name, pinned.insecure(), serialize,
-                            dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(KEY_LABEL, key));
+                            dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(KEY_LABEL, key),
+                            dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(cacheTag(v, arch)).toString() : null);
                     List<String> archTags = spec.archTags() ? Tags.archTags(vp.tags(), arch) : List.of();
                     Job job = new Job(cell, p, b, req, archTags, pinned.finalBase(df, v.target()), spec.test(), key);
                     jobsByCell.put(cell, job);
@@ -461,7 +463,10 @@ public final class PipelineRunner {
                 new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, c.image.blobs());
                 target.putManifest(c.manifest, null);
                 // in an OCI layout, extra ref names confuse tools that pick images by name (oci-image-tool); no reuse there
-                if (j.key() != null && !j.request().oci()) putKeyTag(j, c, target);
+                if (!j.request().oci()) {
+                    if (j.key() != null) putTag(j, c, target, KEY_TAG_PREFIX + j.key());
+                    if (j.request().cacheFrom() != null) putTag(j, c, target, j.request().cacheFrom().substring(j.request().cacheFrom().lastIndexOf(':') + 1));
+                }
             }
             List<String> written = new ArrayList<>();
             for (String t : j.archTags()) {
@@ -476,14 +481,19 @@ public final class PipelineRunner {
         }
     }
 
+    /** The tag of a platform's layer cache: the last image built for this variant and architecture. */
+    static String cacheTag(PipelineSpec.Variant v, String arch) {
+        String slug = (v.name().isEmpty() ? "" : v.name() + "-") + arch;
+        return CACHE_TAG_PREFIX + slug.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
+    }
+
     /** The key's tag names the image just pushed; a registry with immutable tags keeps the first image of a key. */
-    private void putKeyTag(Job j, CellState c, ContentStore target) {
-        String tag = KEY_TAG_PREFIX + j.key();
+    private void putTag(Job j, CellState c, ContentStore target, String tag) {
         try {
             Optional<Descriptor> now = target.headManifest(tag);
             if (now.isEmpty() || !now.get().digest().equals(c.manifest.digest())) target.putManifest(c.manifest, tag);
         } catch (StoreException e) {
-            listener.log(j.cell(), "could not tag the build key (" + e.getMessage() + "); the next run builds this again");
+            listener.log(j.cell(), "could not write " + tag + " (" + e.getMessage() + "); the next run cannot reuse this build");
         }
     }
 
