@@ -40,7 +40,8 @@ class ArchitectureTest {
             Map.entry("pipeline", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "tags", "soci", "git")),
             Map.entry("git", Set.of()),
             Map.entry("soci", Set.of("oci", "store")),
-            Map.entry("cli", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker", "build.buildah", "tags", "pipeline", "pipeline.spec", "pipeline.plan", "pipeline.run", "soci", "git")));
+            Map.entry("aws", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "tags", "pipeline.spec", "pipeline.plan", "pipeline.run")),
+            Map.entry("cli", Set.of("aws", "oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker", "build.buildah", "tags", "pipeline", "pipeline.spec", "pipeline.plan", "pipeline.run", "soci", "git")));
 
     @Test
     void packagesDependOnlyDownwards() throws IOException {

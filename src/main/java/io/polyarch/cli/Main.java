@@ -96,6 +96,9 @@ public final class Main implements Runnable {
         } else if (ex instanceof StoreException) {
             code = FAILED;
             msg = ex.getMessage();
+        } else if (ex instanceof io.polyarch.aws.AwsException aws) {
+            code = aws.usage() ? USAGE : FAILED;
+            msg = ex.getMessage();
         } else if (ex instanceof IllegalArgumentException) {
             code = USAGE;
             msg = ex.getMessage();

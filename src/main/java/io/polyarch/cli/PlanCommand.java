@@ -25,6 +25,11 @@ final class PlanCommand extends PipelineOptions implements Callable<Integer> {
     public Integer call() throws Exception {
         try (GitSource.Checkout checkout = checkout()) {
             PipelineSpec spec = spec(checkout);
+            if (spec.destination() instanceof PipelineSpec.Ecr ecr) {
+                // plan does not call AWS: the account and region are filled in by run
+                String host = (ecr.accountId() != null ? ecr.accountId() : "account") + ".dkr.ecr." + (ecr.region() != null ? ecr.region() : "region") + ".amazonaws.com";
+                spec = spec.withDestination(new PipelineSpec.Target(io.polyarch.store.StoreRef.parse(host + "/" + ecr.repoName()), ecr.origin()));
+            }
             List<String> notes = new ArrayList<>();
             List<PipelineRunner.PlannedJob> jobs = PipelineRunner.describe(spec, checkout, notes);
             if (json) {

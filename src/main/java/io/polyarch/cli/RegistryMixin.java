@@ -49,13 +49,19 @@ public final class RegistryMixin {
     boolean quiet;
 
     Stores stores(Context ctx, java.io.InputStream stdin) throws InvalidInputException {
+        return stores(ctx, stdin, null);
+    }
+
+    /** With {@code first} asked before every other source of credentials (ECR's token for its registry). */
+    Stores stores(Context ctx, java.io.InputStream stdin, CredentialProvider first) throws InvalidInputException {
         ctx.debug(debug);
         if (jobs < 1 || jobs > 64) throw new InvalidInputException("--jobs must be between 1 and 64, got " + jobs);
         if (chunkSize < 0) throw new InvalidInputException("--chunk-size must not be negative");
         var hosts = new HashSet<>(insecure);
         if (insecureAll) hosts.add("*");
         RegistryOptions opts = RegistryOptions.defaults().withInsecure(hosts).withJobs(jobs).withChunkSize(chunkSize);
-        return new Stores(new Registries(opts, credentials(ctx, stdin)));
+        CredentialProvider creds = credentials(ctx, stdin);
+        return new Stores(new Registries(opts, first == null ? creds : CredentialProvider.firstOf(List.of(first, creds))));
     }
 
     Progress progress(Context ctx) {

@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import io.polyarch.aws.AwsSetup;
+import io.polyarch.aws.EcrDestination;
+import io.polyarch.store.StoreRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +54,18 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         }
         try (GitSource.Checkout checkout = checkout()) {
             PipelineSpec spec = spec(checkout);
-            try (Stores stores = registry.stores(ctx, System.in)) {
+            io.polyarch.registry.auth.CredentialProvider ecrCredentials = null;
+            if (spec.destination() instanceof PipelineSpec.Ecr ecr) {
+                try (AwsSetup aws = AwsSetup.fromEnv(ctx.env, ecr.region())) {
+                    EcrDestination.Resolved r = EcrDestination.resolve(ecr, aws, m -> ctx.err.println(m));
+                    spec = spec.withDestination(new PipelineSpec.Target(StoreRef.parse(r.repository()), ecr.origin()));
+                    ecrCredentials = io.polyarch.registry.auth.CredentialProvider.fixed(r.registryHost(), r.credentials());
+                    if (r.immutableTags() && !registry.quiet) {
+                        ctx.err.println("note: " + r.repository() + " has immutable tags: tags already in place are kept, and a tag that would move fails the run");
+                    }
+                }
+            }
+            try (Stores stores = registry.stores(ctx, System.in, ecrCredentials)) {
                 Terminal term = new Terminal(ctx, registry.quiet);
                 PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
                         Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,

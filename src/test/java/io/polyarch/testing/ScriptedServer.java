@@ -61,7 +61,20 @@ public final class ScriptedServer implements AutoCloseable {
         this(script, "127.0.0.1");
     }
 
+    /** A server whose script sees each request's body (read before it answers; no Drop mid-body then). */
+    public static ScriptedServer withBodies(Script script) throws IOException {
+        ScriptedServer s = new ScriptedServer(script, "127.0.0.1", true);
+        return s;
+    }
+
+    private final boolean bodiesFirst;
+
     public ScriptedServer(Script script, String bindAddress) throws IOException {
+        this(script, bindAddress, false);
+    }
+
+    private ScriptedServer(Script script, String bindAddress, boolean bodiesFirst) throws IOException {
+        this.bodiesFirst = bodiesFirst;
         socket = new ServerSocket(0, 50, InetAddress.getByName(bindAddress));
         thread = Thread.ofVirtual().start(() -> {
             while (!socket.isClosed()) {
@@ -95,7 +108,8 @@ public final class ScriptedServer implements AutoCloseable {
                 headers.put(h.substring(0, c).trim().toLowerCase(Locale.ROOT), h.substring(c + 1).trim());
             }
             long len = headers.containsKey("content-length") ? Long.parseLong(headers.get("content-length")) : 0;
-            Req peek = new Req(parts[0], parts[1], headers, new byte[0]);
+            byte[] early = bodiesFirst ? in.readNBytes((int) len) : null;
+            Req peek = new Req(parts[0], parts[1], headers, early != null ? early : new byte[0]);
             Action action = script.handle(peek);
             if (action instanceof Drop d) {
                 in.readNBytes((int) Math.min(len, d.afterBodyBytes()));
@@ -103,7 +117,7 @@ public final class ScriptedServer implements AutoCloseable {
                 s.setSoLinger(true, 0); // RST, as a crashed proxy would
                 return;
             }
-            byte[] body = in.readNBytes((int) len);
+            byte[] body = early != null ? early : in.readNBytes((int) len);
             requests.add(new Req(parts[0], parts[1], headers, body));
             Reply r = (Reply) action;
             OutputStream out = s.getOutputStream();

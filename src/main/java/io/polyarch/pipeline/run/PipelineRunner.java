@@ -516,7 +516,10 @@ public final class PipelineRunner {
         if (out.sociIndex() != null && !out.image().digest().equals(c.manifest.digest())) {
             RawManifest annotated = target.getManifest(out.image().digest().toString())
                     .orElseThrow(() -> new StoreException("SOCI", "the annotated manifest vanished from " + target.describe()));
-            for (String tag : j.archTags()) target.putManifest(annotated, tag);
+            for (String tag : j.archTags()) {
+                Optional<Descriptor> now = target.headManifest(tag);
+                if (now.isEmpty() || !now.get().digest().equals(annotated.digest())) target.putManifest(annotated, tag);
+            }
             c.sociIndex = out.sociIndex();
         }
         c.report = c.report.withSoci(out.image().digest(), out.sociIndex() == null ? null : out.sociIndex().digest(), ms(t));

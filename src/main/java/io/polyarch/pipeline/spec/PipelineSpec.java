@@ -49,6 +49,12 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
         }
     }
 
+    /** The same pipeline publishing elsewhere (an ECR destination once resolved to its registry repository). */
+    public PipelineSpec withDestination(Destination d) {
+        return new PipelineSpec(origin, pipelineName, github, workDir, d, platforms, dockerfile, buildArgs, target, archBuildArg, archTags,
+                archNames, tagRules, builder, parallelism, test, fastFail, variants, soci);
+    }
+
     public boolean hasMatrix() {
         return variants.size() > 1 || !variants.get(0).name().isEmpty();
     }
