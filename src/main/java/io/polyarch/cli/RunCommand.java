@@ -38,6 +38,12 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
     @Option(names = "--rebuild", description = "Build every platform even when the destination has an image with the same build key.")
     boolean rebuild;
 
+    @Option(names = "--no-publish", description = "Build, test and push only; publish no index (one CodeBuild job per platform does this).")
+    boolean noPublish;
+
+    @Option(names = "--reuse-only", description = "Build nothing: take every platform's image by its build key and publish (the step after --no-publish jobs).")
+    boolean reuseOnly;
+
     @Option(names = "--json", paramLabel = "FILE|-", description = "Write the summary as JSON to FILE, or to standard output with '-'.")
     String json;
 
@@ -69,7 +75,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
                 Terminal term = new Terminal(ctx, registry.quiet);
                 PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
                         Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,
-                        new ProcessCommandRunner(), Platform.host(), rebuild);
+                        new ProcessCommandRunner(), Platform.host(), rebuild, !noPublish, reuseOnly);
                 String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
                         + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for " + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
                 if (!registry.quiet) term.info(head);

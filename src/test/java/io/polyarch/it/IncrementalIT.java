@@ -237,4 +237,28 @@ class IncrementalIT {
             assertTrue(c.listTags().containsAll(List.of("polyarch-cache-amd64", "polyarch-cache-arm64")), c.listTags().toString());
         }
     }
+
+    @Test
+    void onePlatformPerJobThenAReuseOnlyPublishStep(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/incr/split";
+        GitRepo g = monorepo(tmp.resolve("src"), repo);
+        String sha = g.commit("split");
+        // the publish step before the platform jobs: nothing to take, fails, no tag written
+        Cli.Result early = Cli.run("run", "--source", g.dir().toString(), "--reuse-only");
+        assertEquals(1, early.code(), early.toString());
+        assertTrue(early.out().contains("--reuse-only: no image with build key"), early.out());
+        for (String p : List.of("linux/amd64", "linux/arm64")) {
+            Cli.Result job = Cli.run("run", "--source", g.dir().toString(), "--platform", p, "--no-publish");
+            assertEquals(0, job.code(), job.toString());
+            assertTrue(job.out().contains("build only (--no-publish)"), job.out());
+        }
+        try (RegistryClient c = registries.open(Reference.parse(repo), false)) {
+            assertTrue(c.headManifest("latest").isEmpty(), "no index yet");
+        }
+        Run publish = run(g, tmp, "--reuse-only");
+        assertTrue(publish.reused("linux/amd64") && publish.reused("linux/arm64"), publish.cli().out());
+        assertEquals("api v1 on aarch64", dockerRun("linux/arm64", repo + ":" + sha.substring(0, 8)));
+        assertEquals("api v1 on x86_64", dockerRun("linux/amd64", repo + ":latest"));
+        assertEquals(2, Cli.run("run", "--source", g.dir().toString(), "--reuse-only", "--rebuild").code());
+    }
 }

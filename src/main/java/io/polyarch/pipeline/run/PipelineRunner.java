@@ -67,11 +67,16 @@ public final class PipelineRunner {
      * @param tempDir   where build scratch directories go
      * @param jobs      blobs transferred at once
      */
-    /** @param rebuild build every job even when an image with its build key is already in the destination */
+    /**
+     * @param rebuild   build every job even when an image with its build key is already in the destination
+     * @param publish   publish the indexes (false: build, test and push only, as one CodeBuild job per platform does)
+     * @param reuseOnly build nothing: every job must find its image by build key (the publish step after them)
+     */
     public record Options(Map<String, String> env, Path binfmtDir, Path tempDir, int jobs, CommandRunner commands, Platform host,
-                          boolean rebuild) {
+                          boolean rebuild, boolean publish, boolean reuseOnly) {
         public Options {
             env = Map.copyOf(env);
+            if (rebuild && reuseOnly) throw new IllegalArgumentException("--rebuild and --reuse-only exclude each other");
         }
     }
 
@@ -201,7 +206,7 @@ public final class PipelineRunner {
                         before = "test " + cell;
                     }
                     dag.add("push " + cell, new Node(Kind.PUSH, vp, job), List.of(before), false);
-                    if (spec.soci() != null) {
+                    if (spec.soci() != null && opts.publish()) {
                         dag.add("soci " + cell, new Node(Kind.SOCI, vp, job), List.of("push " + cell), false);
                         pushes.add("soci " + cell);
                     } else {
@@ -209,7 +214,7 @@ public final class PipelineRunner {
                     }
                     listener.state(cell, "queued");
                 }
-                dag.add(publishId(v, dest), new Node(Kind.PUBLISH, vp, null), pushes, false);
+                if (opts.publish()) dag.add(publishId(v, dest), new Node(Kind.PUBLISH, vp, null), pushes, false);
             }
             preflight(dest);
             long prepareMs = ms(t0);
@@ -413,6 +418,11 @@ public final class PipelineRunner {
             c.buildMs = ms(t0);
             return;
         }
+        if (opts.reuseOnly()) {
+            throw new BuildException(j.key() == null ? "--reuse-only, but this job has no build key (a base image could not be resolved)"
+                    : "--reuse-only: no image with build key " + j.key().substring(0, 12) + " (tag " + KEY_TAG_PREFIX + j.key()
+                    + ") in the destination: this platform's build job has not pushed it, or its inputs differ from this checkout's");
+        }
         // the base's layer list is fetched while the engine builds; it is only compared afterwards. A platform thread: with
         // a virtual one, the process took 0.3 s longer to end after System.exit (measured, cause not found)
         java.util.concurrent.CompletableFuture<List<Digest>> base = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
@@ -594,7 +604,9 @@ public final class PipelineRunner {
             }
             IndexCreator.Result ir = published.get(vname);
             String failure = null;
-            if (ir == null) {
+            if (ir == null && !opts.publish() && problems.isEmpty()) {
+                // a build-only run: its images are pushed, the publish step publishes them
+            } else if (ir == null) {
                 if (publishErrors.containsKey(vname)) problems.add(publishErrors.get(vname));
                 if (problems.isEmpty()) problems.add("cancelled: another job failed and fastFail is on");
                 failure = String.join("; ", problems);
@@ -603,6 +615,10 @@ public final class PipelineRunner {
             }
             variants.add(new RunReport.VariantReport(vname, vp.variant().vars(), vp.tags(), ir == null ? List.of() : ir.tagsWritten(),
                     ir == null ? List.of() : ir.tagsUnchanged(), ir == null ? null : ir.index(), images, failure));
+        }
+        if (!opts.publish()) {
+            leftInPlace.clear();
+            notes.add("build only (--no-publish): images pushed by digest and build key; `polyarch run --reuse-only` publishes them");
         }
         if (!leftInPlace.isEmpty()) notes.add("pushed, with no index published over them: " + String.join("; ", leftInPlace));
         if (!failures.isEmpty()) {
