@@ -86,6 +86,20 @@ if [ ! -s "$FIXTURES/debian-rootfs.tar" ]; then
     log "no Debian rootfs fixture (needs root for debootstrap); the SOCI Debian test will fail"
   fi
 fi
+# The CloudFormation resource specification (AWS CDK's @aws-cdk/aws-service-spec, from the npm registry, pinned by
+# version and checksum): the AWS template tests validate every resource and property against it
+SPEC_VERSION=0.1.216
+SPEC_SHA256=2305b840c961bf7ab982a3e67a44cd2fe1f8fad78d8f2598c0fd36fbf17c9af8
+if [ ! -s "$FIXTURES/aws-service-spec-$SPEC_VERSION/db.json.gz" ]; then
+  mkdir -p "$FIXTURES"
+  tmp="$(mktemp -d)"
+  curl -fsS -o "$tmp/spec.tgz" "https://registry.npmjs.org/@aws-cdk/aws-service-spec/-/aws-service-spec-$SPEC_VERSION.tgz"
+  echo "$SPEC_SHA256  $tmp/spec.tgz" | sha256sum -c --quiet - || { log "aws-service-spec checksum mismatch"; exit 1; }
+  mkdir -p "$FIXTURES/aws-service-spec-$SPEC_VERSION"
+  tar -xzf "$tmp/spec.tgz" -C "$tmp" package/db.json.gz && mv "$tmp/package/db.json.gz" "$FIXTURES/aws-service-spec-$SPEC_VERSION/"
+  rm -rf "$tmp"
+  log "CloudFormation resource spec in $FIXTURES/aws-service-spec-$SPEC_VERSION"
+fi
 . "$ROOT/scripts/jdk.sh"
 find_jdk >/dev/null
 log "ready"

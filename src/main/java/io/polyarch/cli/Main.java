@@ -26,6 +26,7 @@ public final class Main implements Runnable {
         m.put("inspect", InspectCommand.class);
         m.put("copy", CopyCommand.class);
         m.put("soci", SociCommand.class);
+        m.put("aws", AwsCommand.class);
         m.put("train", TrainCommand.class);
         m.put("help", CommandLine.HelpCommand.class);
         return java.util.Collections.unmodifiableMap(m);
