@@ -12,6 +12,7 @@ import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.registry.auth.Credentials;
 import io.polyarch.oci.OciJson;
 import io.polyarch.testing.Cli;
+import io.polyarch.testing.FakeAws;
 import io.polyarch.testing.GitRepo;
 import io.polyarch.testing.ScriptedServer;
 import io.polyarch.testing.TestImages;
@@ -39,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reached at the token's proxy endpoint, as docker and polyarch reach ECR.
  */
 class EcrIT {
-    static final String ACCOUNT = "123456789012";
+    static final String ACCOUNT = FakeAws.ACCOUNT;
     static TestRegistry ecrRegistry;
     static TestRegistry bases;
     static Registries registries;
@@ -64,65 +65,8 @@ class EcrIT {
         bases.close();
     }
 
-    /** What the fake answers, and what it saw: the operation of every request (X-Amz-Target, or the STS Action). */
-    static final class FakeAws {
-        final List<String> ops = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final List<ScriptedServer.Req> reqs = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final AtomicInteger tokenCalls = new AtomicInteger();
-        boolean repoExists;
-        final ScriptedServer server;
-
-        FakeAws(boolean repoExists) throws Exception {
-            this.repoExists = repoExists;
-            server = ScriptedServer.withBodies(this::handle);
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.port();
-        }
-
-        ScriptedServer.Action handle(ScriptedServer.Req r) {
-            String body = new String(r.body(), StandardCharsets.UTF_8);
-            String target = r.header("X-Amz-Target");
-            String op = target != null ? target.substring(target.indexOf('.') + 1) : body.replaceAll("(?s).*Action=([A-Za-z]+).*", "$1");
-            ops.add(op);
-            reqs.add(r);
-            String json = "application/x-amz-json-1.1";
-            return switch (op) {
-                case "GetCallerIdentity" -> ScriptedServer.Reply.of(200, """
-                        <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>\
-                        <Arn>arn:aws:iam::%s:user/ci</Arn><UserId>AIDAEXAMPLE</UserId><Account>%s</Account></GetCallerIdentityResult>\
-                        <ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetCallerIdentityResponse>""".formatted(ACCOUNT, ACCOUNT),
-                        "Content-Type", "text/xml");
-                case "DescribeRepositories" -> repoExists
-                        ? ScriptedServer.Reply.of(200, repository("MUTABLE", "repositories"), "Content-Type", json)
-                        : ScriptedServer.Reply.of(400, "{\"__type\":\"RepositoryNotFoundException\",\"message\":\"The repository with name 'team/app' does not exist\"}",
-                        "Content-Type", json);
-                case "CreateRepository" -> {
-                    repoExists = true;
-                    yield ScriptedServer.Reply.of(200, repository("MUTABLE", "repository"), "Content-Type", json);
-                }
-                case "GetAuthorizationToken" -> tokenCalls.incrementAndGet() == 1
-                        ? ScriptedServer.Reply.of(400, "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}", "Content-Type", json)
-                        : ScriptedServer.Reply.of(200, """
-                        {"authorizationData":[{"authorizationToken":"%s","expiresAt":1.8E9,"proxyEndpoint":"http://%s"}]}"""
-                        .formatted(Base64.getEncoder().encodeToString((TestRegistry.USER + ":" + TestRegistry.PASSWORD).getBytes(StandardCharsets.UTF_8)),
-                                ecrRegistry.host()), "Content-Type", json);
-                default -> ScriptedServer.Reply.of(400, "{\"__type\":\"InvalidAction\",\"message\":\"unexpected " + op + "\"}", "Content-Type", json);
-            };
-        }
-
-        static String repository(String mutability, String key) {
-            String repo = """
-                    {"repositoryArn":"arn:aws:ecr:us-east-1:%s:repository/team/app","registryId":"%s","repositoryName":"team/app",\
-                    "repositoryUri":"%s.dkr.ecr.us-east-1.amazonaws.com/team/app","imageTagMutability":"%s"}""".formatted(ACCOUNT, ACCOUNT, ACCOUNT, mutability);
-            return key.equals("repositories") ? "{\"repositories\":[" + repo + "]}" : "{\"repository\":" + repo + "}";
-        }
-    }
-
     static Map<String, String> awsEnv(FakeAws aws) {
-        return Map.of("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", aws.url());
+        return aws.env();
     }
 
     static GitRepo app(Path dir, String ecrBlock) {
@@ -138,8 +82,8 @@ class EcrIT {
 
     @Test
     void createsTheRepositoryLogsInWithTheEcrTokenAndPublishes(@TempDir Path tmp) throws Exception {
-        FakeAws aws = new FakeAws(false);
-        try (aws.server) {
+        FakeAws aws = new FakeAws(false, ecrRegistry.host());
+        try (aws) {
             GitRepo g = app(tmp.resolve("src"), "    repoName: team/app\n    exists: false");
             g.commit("to ecr");
             Cli.Result r = Cli.run(awsEnv(aws), "run", "--source", g.dir().toString(), "-c", g.dir().resolve("values.yaml").toString());
@@ -187,8 +131,8 @@ class EcrIT {
 
     @Test
     void clearErrorsForAMissingRepositoryAWrongAccountAndNoCredentials(@TempDir Path tmp) throws Exception {
-        FakeAws aws = new FakeAws(false);
-        try (aws.server) {
+        FakeAws aws = new FakeAws(false, ecrRegistry.host());
+        try (aws) {
             GitRepo g = app(tmp.resolve("src"), "    repoName: team/app\n    exists: true");
             g.commit("exists: true");
             Cli.Result r = Cli.run(awsEnv(aws), "run", "--source", g.dir().toString(), "-c", g.dir().resolve("values.yaml").toString());

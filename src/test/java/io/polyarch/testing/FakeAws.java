@@ -1,0 +1,86 @@
+package io.polyarch.testing;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A recorded-request fake of STS and ECR (one endpoint, as AWS_ENDPOINT_URL points every service at it): it answers
+ * GetCallerIdentity, DescribeRepositories, CreateRepository and GetAuthorizationToken (throttling the first token
+ * call once), and records every request for the test to assert.
+ */
+public final class FakeAws implements AutoCloseable {
+    public static final String ACCOUNT = "123456789012";
+    public static final String SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    public final List<String> ops = new java.util.concurrent.CopyOnWriteArrayList<>();
+    public final List<ScriptedServer.Req> reqs = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final AtomicInteger tokenCalls = new AtomicInteger();
+    boolean repoExists;
+    public final ScriptedServer server;
+    private final String registryHost;
+
+    /** STS and ECR for account {@link #ACCOUNT}; the ECR token opens {@code registryHost} with the test registry's user. */
+    public FakeAws(boolean repoExists, String registryHost) throws Exception {
+        this.repoExists = repoExists;
+        this.registryHost = registryHost;
+        server = ScriptedServer.withBodies(this::handle);
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    ScriptedServer.Action handle(ScriptedServer.Req r) {
+        String body = new String(r.body(), StandardCharsets.UTF_8);
+        String target = r.header("X-Amz-Target");
+        String op = target != null ? target.substring(target.indexOf('.') + 1) : body.replaceAll("(?s).*Action=([A-Za-z]+).*", "$1");
+        ops.add(op);
+        reqs.add(r);
+        String json = "application/x-amz-json-1.1";
+        return switch (op) {
+            case "GetCallerIdentity" -> ScriptedServer.Reply.of(200, """
+                    <GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>\
+                    <Arn>arn:aws:iam::%s:user/ci</Arn><UserId>AIDAEXAMPLE</UserId><Account>%s</Account></GetCallerIdentityResult>\
+                    <ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetCallerIdentityResponse>""".formatted(ACCOUNT, ACCOUNT),
+                    "Content-Type", "text/xml");
+            case "DescribeRepositories" -> repoExists
+                    ? ScriptedServer.Reply.of(200, repository("MUTABLE", "repositories"), "Content-Type", json)
+                    : ScriptedServer.Reply.of(400, "{\"__type\":\"RepositoryNotFoundException\",\"message\":\"The repository with name 'team/app' does not exist\"}",
+                    "Content-Type", json);
+            case "CreateRepository" -> {
+                repoExists = true;
+                yield ScriptedServer.Reply.of(200, repository("MUTABLE", "repository"), "Content-Type", json);
+            }
+            case "GetAuthorizationToken" -> tokenCalls.incrementAndGet() == 1
+                    ? ScriptedServer.Reply.of(400, "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}", "Content-Type", json)
+                    : ScriptedServer.Reply.of(200, """
+                    {"authorizationData":[{"authorizationToken":"%s","expiresAt":1.8E9,"proxyEndpoint":"http://%s"}]}"""
+                    .formatted(Base64.getEncoder().encodeToString((TestRegistry.USER + ":" + TestRegistry.PASSWORD).getBytes(StandardCharsets.UTF_8)),
+                            registryHost), "Content-Type", json);
+            default -> ScriptedServer.Reply.of(400, "{\"__type\":\"InvalidAction\",\"message\":\"unexpected " + op + "\"}", "Content-Type", json);
+        };
+    }
+
+    /** The environment a job with these fake credentials gets. */
+    public java.util.Map<String, String> env() {
+        return java.util.Map.of("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY", SECRET_KEY, "AWS_REGION", "us-east-1",
+                "AWS_ENDPOINT_URL", url());
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static String repository(String mutability, String key) {
+        String repo = """
+                {"repositoryArn":"arn:aws:ecr:us-east-1:%s:repository/team/app","registryId":"%s","repositoryName":"team/app",\
+                "repositoryUri":"%s.dkr.ecr.us-east-1.amazonaws.com/team/app","imageTagMutability":"%s"}""".formatted(ACCOUNT, ACCOUNT, ACCOUNT, mutability);
+        return key.equals("repositories") ? "{\"repositories\":[" + repo + "]}" : "{\"repository\":" + repo + "}";
+    }
+}
