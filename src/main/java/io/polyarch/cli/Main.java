@@ -27,6 +27,7 @@ public final class Main implements Runnable {
         m.put("copy", CopyCommand.class);
         m.put("soci", SociCommand.class);
         m.put("aws", AwsCommand.class);
+        m.put("export", ExportCommand.class);
         m.put("train", TrainCommand.class);
         m.put("help", CommandLine.HelpCommand.class);
         return java.util.Collections.unmodifiableMap(m);

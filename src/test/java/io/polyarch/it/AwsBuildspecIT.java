@@ -128,4 +128,61 @@ class AwsBuildspecIT {
             }
         }
     }
+
+    @Test
+    void theBatchBuildGraphRunsTheSameJobsInDependencyOrder(@TempDir Path tmp) throws Exception {
+        try (TestRegistry ecr = TestRegistry.htpasswd(); TestRegistry bases = TestRegistry.plain();
+             Registries plain = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
+            try (RegistryClient b = plain.open(Reference.parse(bases.host() + "/base"), true)) {
+                RawManifest amd = TestImages.push(b, "amd64", "amd64", "amd64", true);
+                RawManifest arm = TestImages.push(b, "arm64", "arm64", "arm64", true);
+                TestImages.pushIndex(b, "latest", List.of(amd, arm), List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), null);
+            }
+            GitRepo g = GitRepo.init(tmp.resolve("src"))
+                    .write("Dockerfile", RunIT.APP_DOCKERFILE)
+                    .write("polyarch.yaml", """
+                            pipelineName: batch
+                            destination: {ecr: {repoName: team/app, exists: false, tagRules: [latest]}}
+                            buildArgs: {BASE: %s/base:latest}
+                            fastFail: true
+                            """.formatted(bases.host()));
+            g.commit("batch");
+            Cli.Result export = Cli.run(Map.of("PWD", g.dir().toString()), "export", "codebuild-batch");
+            assertEquals(0, export.code(), export.toString());
+            JsonNode spec = new ObjectMapper(new YAMLFactory()).readTree(export.out());
+            assertTrue(spec.path("batch").path("fast-fail").asBoolean());
+            JsonNode graph = spec.path("batch").path("build-graph");
+            assertEquals(List.of("build_amd64", "build_arm64", "publish"), List.of(graph.get(0).path("identifier").asText(),
+                    graph.get(1).path("identifier").asText(), graph.get(2).path("identifier").asText()));
+            assertEquals("ARM_CONTAINER", graph.get(1).path("env").path("type").asText());
+            assertEquals(2, graph.get(2).path("depend-on").size());
+            Path jar = Path.of(System.getProperty("polyarch.jar", "target/polyarch.jar")).toAbsolutePath();
+            try (FakeAws aws = new FakeAws(false, ecr.host())) {
+                for (JsonNode node : graph) {
+                    Map<String, String> env = new HashMap<>(aws.env());
+                    spec.path("env").path("variables").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
+                    node.path("env").path("variables").fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
+                    env.put("CODEBUILD_SRC_DIR", g.dir().toString());
+                    env.put("PWD", g.dir().toString());
+                    env.put("CODEBUILD_BATCH_BUILD_IDENTIFIER", node.path("identifier").asText());
+                    env.put("POLYARCH_JAR", jar.toString());
+                    env.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH"));
+                    env.put("JAVA_TOOL_OPTIONS", "-Daws.disableEc2Metadata=true");
+                    for (String phase : List.of("install", "build")) {
+                        for (JsonNode cmd : spec.path("phases").path(phase).path("commands")) {
+                            var r = Tools.run(List.of("bash", "-c", cmd.asText()), g.dir(), env, 900);
+                            assertEquals(0, r.code(), node.path("identifier").asText() + ": " + cmd.asText() + "\n" + r.out() + "\n" + r.err());
+                        }
+                    }
+                }
+            }
+            Registries authed = new Registries(RegistryOptions.defaults(),
+                    CredentialProvider.fixed(ecr.host(), new Credentials(TestRegistry.USER, TestRegistry.PASSWORD)));
+            try (RegistryClient c = authed.open(Reference.parse(ecr.host() + "/team/app"), false)) {
+                assertEquals(2, ((ImageIndex) c.getManifest("latest").orElseThrow().parse()).manifests().size());
+            } finally {
+                authed.close();
+            }
+        }
+    }
 }
