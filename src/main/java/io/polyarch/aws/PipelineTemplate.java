@@ -54,7 +54,7 @@ public final class PipelineTemplate {
         return out;
     }
 
-    static String pipelineName(PipelineSpec spec) {
+    public static String pipelineName(PipelineSpec spec) {
         String n = spec.pipelineName() != null ? spec.pipelineName() : "polyarch";
         return n.replaceAll("[^A-Za-z0-9-]", "-");
     }

@@ -62,7 +62,13 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
             PipelineSpec spec = spec(checkout);
             io.polyarch.registry.auth.CredentialProvider ecrCredentials = null;
             if (spec.destination() instanceof PipelineSpec.Ecr ecr) {
-                try (AwsSetup aws = AwsSetup.fromEnv(ctx.env, ecr.region())) {
+                AwsSetup setup;
+                try {
+                    setup = AwsSetup.fromEnv(ctx.env, ecr.region());
+                } catch (io.polyarch.aws.AwsException e) {
+                    throw new io.polyarch.aws.AwsException(ecr.origin() + ": destination.ecr '" + ecr.repoName() + "': " + e.getMessage(), e.usage(), e);
+                }
+                try (AwsSetup aws = setup) {
                     EcrDestination.Resolved r = EcrDestination.resolve(ecr, aws, m -> ctx.err.println(m));
                     spec = spec.withDestination(new PipelineSpec.Target(StoreRef.parse(r.repository()), ecr.origin()));
                     ecrCredentials = io.polyarch.registry.auth.CredentialProvider.fixed(r.registryHost(), r.credentials());
