@@ -136,7 +136,8 @@ public final class PipelineTemplate {
         statement(bs, "WriteOwnLogs", List.of("logs:CreateLogStream", "logs:PutLogEvents"), logArns);
         statement(bs, "PipelineArtifacts", List.of("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"),
                 F.arrayNode().add(sub("${ArtifactBucket.Arn}/*")));
-        statement(bs, "ReadPolyarchJar", List.of("s3:GetObject"), F.arrayNode().add(sub("arn:${AWS::Partition}:s3:::${PolyarchJarBucket}/${PolyarchJarKey}")));
+        // the jars polyarch put there (deploy's, or a newer one a --executor codebuild run brings), nothing else in the bucket
+        statement(bs, "ReadPolyarchJar", List.of("s3:GetObject"), F.arrayNode().add(sub("arn:${AWS::Partition}:s3:::${PolyarchJarBucket}/polyarch/*")));
         statement(bs, "EcrLogin", List.of("ecr:GetAuthorizationToken"), F.arrayNode().add("*")); // this action has no resource-level scope
         statement(bs, "PushToThisRepository", List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
                 "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",

@@ -19,14 +19,8 @@ import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
-import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sts.StsClient;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,15 +61,9 @@ public final class StackDeployer {
              S3Client s3 = aws.client(S3Client.builder().forcePathStyle(true).requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED));
              CloudFormationClient cfn = aws.client(CloudFormationClient.builder())) {
             String account = account(sts);
-            String bucket = "polyarch-" + account + "-" + aws.region().id();
-            String key;
-            try {
-                key = "polyarch/" + Digest.sha256(Files.readAllBytes(jar)).hex().substring(0, 16) + "/polyarch.jar";
-            } catch (IOException e) {
-                throw new AwsException("cannot read the polyarch jar " + jar + ": " + e.getMessage(), false, e);
-            }
-            ensureBucket(s3, bucket);
-            uploadOnce(s3, bucket, key, jar);
+            JarStore.Location jarAt = JarStore.put(aws, s3, account, jar, log);
+            String bucket = jarAt.bucket();
+            String key = jarAt.key();
 
             Optional<Stack> existing = stack(cfn, stackName);
             if (existing.isPresent() && existing.get().stackStatusAsString().equals("ROLLBACK_COMPLETE")) {
@@ -184,49 +172,13 @@ public final class StackDeployer {
         }
     }
 
-    private String account(StsClient sts) throws AwsException {
+    static String account(StsClient sts) throws AwsException {
         try {
             return sts.getCallerIdentity().account();
         } catch (SdkClientException e) {
             throw new AwsException("no usable AWS credentials (" + EcrDestination.firstLine(e) + "); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
                     + "AWS_PROFILE, or run where a role is attached", true, e);
         }
-    }
-
-    private void ensureBucket(S3Client s3, String bucket) {
-        try {
-            s3.headBucket(r -> r.bucket(bucket));
-        } catch (NoSuchBucketException e) {
-            createBucket(s3, bucket);
-        } catch (S3Exception e) {
-            if (e.statusCode() != 404) throw e;
-            createBucket(s3, bucket);
-        }
-    }
-
-    private void createBucket(S3Client s3, String bucket) {
-        String region = aws.region().id();
-        s3.createBucket(r -> {
-            r.bucket(bucket);
-            if (!region.equals("us-east-1")) r.createBucketConfiguration(c -> c.locationConstraint(BucketLocationConstraint.fromValue(region)));
-        });
-        s3.putPublicAccessBlock(r -> r.bucket(bucket).publicAccessBlockConfiguration(c -> c.blockPublicAcls(true).blockPublicPolicy(true)
-                .ignorePublicAcls(true).restrictPublicBuckets(true)));
-        log.accept("created bucket " + bucket + " for the polyarch jar (private, encrypted by S3 default)");
-    }
-
-    private void uploadOnce(S3Client s3, String bucket, String key, Path jar) {
-        try {
-            s3.headObject(r -> r.bucket(bucket).key(key));
-            log.accept("polyarch jar already at s3://" + bucket + "/" + key);
-            return;
-        } catch (NoSuchKeyException e) {
-            // upload below
-        } catch (S3Exception e) {
-            if (e.statusCode() != 404) throw e;
-        }
-        s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromFile(jar));
-        log.accept("uploaded the polyarch jar to s3://" + bucket + "/" + key);
     }
 
     private static Optional<Stack> stack(CloudFormationClient cfn, String name) {

@@ -102,6 +102,14 @@ final class AwsCommand implements Runnable {
         return option != null ? option : io.polyarch.aws.PipelineTemplate.pipelineName(spec);
     }
 
+    /** The polyarch jar to run on CodeBuild: POLYARCH_JAR if set, else the jar this runs from. */
+    static Path selfJar(Context ctx) throws Exception {
+        String env = ctx.env.get("POLYARCH_JAR");
+        Path p = env != null && !env.isBlank() ? Path.of(env) : Path.of(AwsCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (!Files.isRegularFile(p)) throw new InvalidInputException(p + " is not the polyarch jar: run ./polyarch (which builds it) or set POLYARCH_JAR");
+        return p;
+    }
+
     static java.time.Duration poll(Context ctx) {
         return java.time.Duration.ofMillis(Long.parseLong(ctx.env.getOrDefault("POLYARCH_AWS_POLL_MS", "5000")));
     }
@@ -127,7 +135,7 @@ final class AwsCommand implements Runnable {
             Path cfg = config(ctx, config);
             PipelineSpec spec = SpecLoader.load(cfg, SpecLoader.Overrides.none());
             ObjectNode t = PipelineTemplate.render(spec, new PipelineTemplate.Options(inRepo(ctx, cfg)));
-            Path jarPath = jar != null ? Path.of(jar) : Path.of(AwsCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path jarPath = jar != null ? Path.of(jar) : selfJar(ctx);
             if (!Files.isRegularFile(jarPath)) throw new InvalidInputException("--jar " + jarPath + ": not a file (build it with ./mvnw package)");
             try (io.polyarch.aws.AwsSetup aws = aws(ctx, spec)) {
                 var out = new io.polyarch.aws.StackDeployer(aws, ctx.err::println, poll(ctx)).deploy(stackName(spec, stack), t, jarPath, dryRun);

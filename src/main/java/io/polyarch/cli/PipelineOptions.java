@@ -73,6 +73,15 @@ abstract class PipelineOptions extends ContextCommand {
     }
 
     /** The config (-c, or polyarch.yaml / polyarch.yml at the repository root, or none) with the flags applied. */
+    /** The config file: -c, else polyarch.yaml / polyarch.yml at the repository root, else null (flags only). */
+    Path configFile(GitSource.Checkout checkout) {
+        if (config != null) return cwd().resolve(config);
+        for (String n : List.of("polyarch.yaml", "polyarch.yml")) {
+            if (Files.isRegularFile(checkout.root().resolve(n))) return checkout.root().resolve(n);
+        }
+        return null;
+    }
+
     PipelineSpec spec(GitSource.Checkout checkout) throws InvalidInputException, ConfigException {
         Map<String, String> args = new LinkedHashMap<>();
         for (String a : buildArgs) {
@@ -80,15 +89,7 @@ abstract class PipelineOptions extends ContextCommand {
             if (eq <= 0) throw new InvalidInputException("--build-arg '" + a + "': expected NAME=VALUE");
             args.put(a.substring(0, eq), a.substring(eq + 1));
         }
-        Path cfg = config != null ? cwd().resolve(config) : null;
-        if (cfg == null) {
-            for (String n : List.of("polyarch.yaml", "polyarch.yml")) {
-                if (Files.isRegularFile(checkout.root().resolve(n))) {
-                    cfg = checkout.root().resolve(n);
-                    break;
-                }
-            }
-        }
+        Path cfg = configFile(checkout);
         return SpecLoader.load(cfg, new SpecLoader.Overrides(to, platforms, args, builder, workDir, dockerfile, target,
                 noArchTags ? Boolean.FALSE : null, tagRules));
     }

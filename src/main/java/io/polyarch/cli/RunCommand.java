@@ -44,6 +44,10 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
     @Option(names = "--reuse-only", description = "Build nothing: take every platform's image by its build key and publish (the step after --no-publish jobs).")
     boolean reuseOnly;
 
+    @Option(names = "--executor", defaultValue = "local", paramLabel = "local|codebuild",
+            description = "Where the platform jobs run: here (default), or on the deployed stack's CodeBuild projects (native per platform), then published here.")
+    String executor;
+
     @Option(names = "--json", paramLabel = "FILE|-", description = "Write the summary as JSON to FILE, or to standard output with '-'.")
     String json;
 
@@ -77,11 +81,41 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
                     }
                 }
             }
+            boolean onCodeBuild = switch (executor) {
+                case "local" -> false;
+                case "codebuild" -> true;
+                default -> throw new InvalidInputException("--executor '" + executor + "': expected local or codebuild");
+            };
+            if (onCodeBuild) {
+                if (!(spec.destination() instanceof PipelineSpec.Target) || ecrCredentials == null) {
+                    throw new InvalidInputException("--executor codebuild publishes to the pipeline's ECR destination: set destination.ecr (not --to)");
+                }
+                if (checkout.dirty()) throw new InvalidInputException("--executor codebuild builds a commit CodeBuild can clone: commit and push your changes first");
+                if (noPublish || reuseOnly || rebuild) throw new InvalidInputException("--executor codebuild takes neither --no-publish, --reuse-only nor --rebuild");
+            }
             try (Stores stores = registry.stores(ctx, System.in, ecrCredentials)) {
                 Terminal term = new Terminal(ctx, registry.quiet);
+                if (onCodeBuild) {
+                    Path cfg = configFile(checkout);
+                    String inRepo = cfg == null ? "polyarch.yaml" : checkout.root().relativize(cfg.toAbsolutePath().normalize()).toString().replace('\\', '/');
+                    PipelineSpec.Ecr ecr = (PipelineSpec.Ecr) spec(checkout).destination();
+                    List<io.polyarch.aws.CodeBuildExecutor.JobResult> jobs;
+                    try (AwsSetup aws = AwsSetup.fromEnv(ctx.env, ecr.region())) {
+                        jobs = new io.polyarch.aws.CodeBuildExecutor(aws, (cell, line) -> {
+                            if (cell.isEmpty()) term.note(line);
+                            else term.log(cell, line);
+                        }, AwsCommand.poll(ctx)).run(spec, checkout.commit(), inRepo, AwsCommand.selfJar(ctx));
+                    }
+                    List<String> failed = jobs.stream().filter(j -> !j.ok()).map(j -> j.platform() + " (" + j.buildId() + ": " + j.status() + ")").toList();
+                    if (!failed.isEmpty()) {
+                        term.stop();
+                        ctx.out.println("FAILED on CodeBuild: " + String.join(", ", failed) + "; no index tag was written or moved");
+                        return Main.FAILED;
+                    }
+                }
                 PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
                         Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,
-                        new ProcessCommandRunner(), Platform.host(), rebuild, !noPublish, reuseOnly);
+                        new ProcessCommandRunner(), Platform.host(), rebuild, !noPublish, reuseOnly || onCodeBuild);
                 String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
                         + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for " + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
                 if (!registry.quiet) term.info(head);

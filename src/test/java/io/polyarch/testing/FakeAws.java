@@ -31,7 +31,7 @@ public final class FakeAws implements AutoCloseable {
         return "http://127.0.0.1:" + server.port();
     }
 
-    ScriptedServer.Action handle(ScriptedServer.Req r) {
+    public ScriptedServer.Action handle(ScriptedServer.Req r) {
         String body = new String(r.body(), StandardCharsets.UTF_8);
         String target = r.header("X-Amz-Target");
         String op = target != null ? target.substring(target.indexOf('.') + 1) : body.replaceAll("(?s).*Action=([A-Za-z]+).*", "$1");

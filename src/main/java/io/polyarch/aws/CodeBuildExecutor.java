@@ -1,0 +1,135 @@
+package io.polyarch.aws;
+
+import io.polyarch.oci.Platform;
+import io.polyarch.pipeline.spec.ConfigException;
+import io.polyarch.pipeline.spec.PipelineSpec;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.cloudwatchlogs.model.GetLogEventsResponse;
+import software.amazon.awssdk.services.cloudwatchlogs.model.OutputLogEvent;
+import software.amazon.awssdk.services.cloudwatchlogs.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.codebuild.CodeBuildClient;
+import software.amazon.awssdk.services.codebuild.model.ArtifactsType;
+import software.amazon.awssdk.services.codebuild.model.Build;
+import software.amazon.awssdk.services.codebuild.model.EnvironmentVariable;
+import software.amazon.awssdk.services.codebuild.model.SourceAuthType;
+import software.amazon.awssdk.services.codebuild.model.SourceType;
+import software.amazon.awssdk.services.codebuild.model.StatusType;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sts.StsClient;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * {@code polyarch run --executor codebuild}: the platform jobs of the plan run on AWS's build fleet, each a build of
+ * the deployed stack's CodeBuild project for its platform (native Graviton or x86), started with the commit to build
+ * (cloned from GitHub through the pipeline's connection), the same buildspec, and this polyarch jar. Their logs are
+ * followed from CloudWatch Logs; the caller publishes the index (with {@code --reuse-only}) once all succeeded.
+ */
+public final class CodeBuildExecutor {
+    public record JobResult(Platform platform, String project, String buildId, String status) {
+        public boolean ok() {
+            return "SUCCEEDED".equals(status);
+        }
+    }
+
+    private final AwsSetup aws;
+    private final BiConsumer<String, String> log; // (cell, line)
+    private final Duration poll;
+
+    public CodeBuildExecutor(AwsSetup aws, BiConsumer<String, String> log, Duration poll) {
+        this.aws = aws;
+        this.log = log;
+        this.poll = poll;
+    }
+
+    public List<JobResult> run(PipelineSpec spec, String commit, String configPath, Path jar) throws AwsException, ConfigException, InterruptedException {
+        PipelineSpec.Github gh = spec.github();
+        if (gh == null || gh.owner() == null || gh.repo() == null || gh.connectionArn() == null) {
+            throw new ConfigException(spec.origin() + ": --executor codebuild clones the commit from GitHub: set source.github.{owner, repo, connectionArn}");
+        }
+        PipelineTemplate.Options opts = new PipelineTemplate.Options(configPath);
+        try (StsClient sts = aws.client(StsClient.builder());
+             S3Client s3 = aws.client(S3Client.builder().forcePathStyle(true).requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED));
+             CodeBuildClient cb = aws.client(CodeBuildClient.builder());
+             CloudWatchLogsClient logs = aws.client(CloudWatchLogsClient.builder())) {
+            String account = StackDeployer.account(sts);
+            JarStore.Location jarAt = JarStore.put(aws, s3, account, jar, line -> log.accept("", line));
+            Map<String, PipelineTemplate.Project> started = new LinkedHashMap<>();
+            for (PipelineTemplate.Project p : PipelineTemplate.projects(spec)) {
+                if (p.platform() == null) continue;
+                Build b = cb.startBuild(r -> r.projectName(p.name())
+                        .sourceTypeOverride(SourceType.GITHUB)
+                        .sourceLocationOverride("https://github.com/" + gh.owner() + "/" + gh.repo() + ".git")
+                        .sourceVersion(commit)
+                        .sourceAuthOverride(a -> a.type(SourceAuthType.CODECONNECTIONS).resource(gh.connectionArn()))
+                        .gitCloneDepthOverride(0)
+                        .artifactsOverride(a -> a.type(ArtifactsType.NO_ARTIFACTS))
+                        .buildspecOverride(PipelineTemplate.buildspec(p, opts))
+                        .environmentVariablesOverride(
+                                env("POLYARCH_CONFIG", configPath), env("POLYARCH_PLATFORM", p.platform().toString()),
+                                env("POLYARCH_JAR_BUCKET", jarAt.bucket()), env("POLYARCH_JAR_KEY", jarAt.key()))).build();
+                log.accept(p.platform().toString(), "started CodeBuild build " + b.id() + " (project " + p.name() + ")");
+                started.put(b.id(), p);
+            }
+            return follow(cb, logs, started);
+        } catch (software.amazon.awssdk.services.codebuild.model.ResourceNotFoundException e) {
+            throw new AwsException("the CodeBuild projects of " + PipelineTemplate.pipelineName(spec) + " do not exist in " + aws.region().id()
+                    + ": deploy the stack first with polyarch aws deploy", true, e);
+        } catch (SdkException e) {
+            throw new AwsException("CodeBuild (" + aws.region().id() + "): " + EcrDestination.firstLine(e), false, e);
+        }
+    }
+
+    private static EnvironmentVariable env(String name, String value) {
+        return EnvironmentVariable.builder().name(name).value(value).build();
+    }
+
+    /** Polls the builds, printing each one's new log lines, until all are complete. */
+    private List<JobResult> follow(CodeBuildClient cb, CloudWatchLogsClient logs, Map<String, PipelineTemplate.Project> builds) throws InterruptedException {
+        Map<String, String> tokens = new HashMap<>();
+        Map<String, JobResult> done = new LinkedHashMap<>();
+        while (done.size() < builds.size()) {
+            List<String> open = builds.keySet().stream().filter(id -> !done.containsKey(id)).toList();
+            for (Build b : cb.batchGetBuilds(r -> r.ids(open)).builds()) {
+                PipelineTemplate.Project p = builds.get(b.id());
+                String cell = p.platform().toString();
+                if (b.logs() != null && b.logs().groupName() != null && b.logs().streamName() != null) {
+                    readLogs(logs, b, cell, tokens);
+                }
+                if (Boolean.TRUE.equals(b.buildComplete())) {
+                    done.put(b.id(), new JobResult(p.platform(), p.name(), b.id(), b.buildStatusAsString()));
+                    log.accept(cell, "CodeBuild build " + b.id() + ": " + b.buildStatusAsString()
+                            + (b.buildStatus() == StatusType.SUCCEEDED ? "" : " (phase " + b.currentPhase() + ")"));
+                }
+            }
+            if (done.size() < builds.size()) Thread.sleep(poll.toMillis());
+        }
+        List<JobResult> out = new ArrayList<>();
+        builds.keySet().forEach(id -> out.add(done.get(id)));
+        return out;
+    }
+
+    private void readLogs(CloudWatchLogsClient logs, Build b, String cell, Map<String, String> tokens) {
+        while (true) {
+            String token = tokens.get(b.id());
+            GetLogEventsResponse r;
+            try {
+                r = logs.getLogEvents(q -> q.logGroupName(b.logs().groupName()).logStreamName(b.logs().streamName()).startFromHead(true).nextToken(token));
+            } catch (ResourceNotFoundException notYet) {
+                return; // the stream appears once the build container starts
+            }
+            for (OutputLogEvent e : r.events()) log.accept(cell, e.message().stripTrailing());
+            tokens.put(b.id(), r.nextForwardToken());
+            if (r.events().isEmpty() || r.nextForwardToken() == null || r.nextForwardToken().equals(token)) return;
+        }
+    }
+}
