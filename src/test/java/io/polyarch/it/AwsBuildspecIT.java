@@ -48,9 +48,7 @@ class AwsBuildspecIT {
         try (TestRegistry ecr = TestRegistry.htpasswd(); TestRegistry bases = TestRegistry.plain();
              Registries plain = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
             try (RegistryClient b = plain.open(Reference.parse(bases.host() + "/base"), true)) {
-                RawManifest amd = TestImages.push(b, "amd64", "amd64", "amd64", true);
-                RawManifest arm = TestImages.push(b, "arm64", "arm64", "arm64", true);
-                TestImages.pushIndex(b, "latest", List.of(amd, arm), List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), null);
+                TestImages.pushBase(b, "");
             }
             GitRepo g = GitRepo.init(tmp.resolve("src"))
                     .write("services/api/Dockerfile", RunIT.APP_DOCKERFILE)
@@ -134,9 +132,7 @@ class AwsBuildspecIT {
         try (TestRegistry ecr = TestRegistry.htpasswd(); TestRegistry bases = TestRegistry.plain();
              Registries plain = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
             try (RegistryClient b = plain.open(Reference.parse(bases.host() + "/base"), true)) {
-                RawManifest amd = TestImages.push(b, "amd64", "amd64", "amd64", true);
-                RawManifest arm = TestImages.push(b, "arm64", "arm64", "arm64", true);
-                TestImages.pushIndex(b, "latest", List.of(amd, arm), List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), null);
+                TestImages.pushBase(b, "");
             }
             GitRepo g = GitRepo.init(tmp.resolve("src"))
                     .write("Dockerfile", RunIT.APP_DOCKERFILE)

@@ -52,9 +52,7 @@ class EcrIT {
         bases = TestRegistry.plain();
         registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS);
         try (RegistryClient b = registries.open(Reference.parse(bases.host() + "/base"), true)) {
-            RawManifest amd = TestImages.push(b, "amd64", "amd64", "amd64", true);
-            RawManifest arm = TestImages.push(b, "arm64", "arm64", "arm64", true);
-            TestImages.pushIndex(b, "latest", List.of(amd, arm), List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), null);
+            TestImages.pushBase(b, "");
         }
     }
 

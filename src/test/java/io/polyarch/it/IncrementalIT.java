@@ -56,9 +56,7 @@ class IncrementalIT {
     /** The base image under base:latest, its content marked so that two versions differ. */
     static void publishBase(String marker) throws Exception {
         try (RegistryClient b = registries.open(Reference.parse(reg.host() + "/base"), true)) {
-            RawManifest amd = TestImages.push(b, "amd64-" + marker, "amd64", "amd64", true);
-            RawManifest arm = TestImages.push(b, "arm64-" + marker, "arm64", "arm64", true);
-            TestImages.pushIndex(b, "latest", List.of(amd, arm), List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), null);
+            TestImages.pushBase(b, "-" + marker);
         }
     }
 

@@ -53,9 +53,7 @@ class RunIT {
         reg = TestRegistry.plain();
         registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS);
         try (RegistryClient b = registries.open(Reference.parse(reg.host() + "/base"), true)) {
-            RawManifest amd = TestImages.push(b, "amd64", "amd64", "amd64", true);
-            RawManifest arm = TestImages.push(b, "arm64", "arm64", "arm64", true);
-            TestImages.pushIndex(b, "latest", List.of(amd, arm), List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), null);
+            TestImages.pushBase(b, "");
         }
         base = reg.host() + "/base:latest";
     }

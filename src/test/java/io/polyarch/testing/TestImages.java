@@ -94,6 +94,16 @@ public final class TestImages {
         return m;
     }
 
+    /**
+     * The base image the build tests start FROM: busybox for linux/amd64 and linux/arm64 (Docker media types), each
+     * under {@code <arch><suffix>}, joined in an index under {@code latest}.
+     */
+    public static RawManifest pushBase(ContentStore store, String suffix) throws Exception {
+        RawManifest amd = push(store, "amd64" + suffix, "amd64", "amd64", true);
+        RawManifest arm = push(store, "arm64" + suffix, "arm64", "arm64", true);
+        return pushIndex(store, "latest", List.of(amd, arm), List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64), null);
+    }
+
     /** An OCI index over the given images, as buildx would push it (optionally with an attestation entry). */
     public static RawManifest pushIndex(ContentStore store, String tag, List<RawManifest> images, List<Platform> platforms,
                                         RawManifest attestation) throws Exception {
