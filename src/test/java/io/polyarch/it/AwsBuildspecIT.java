@@ -43,13 +43,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * architectures.
  */
 class AwsBuildspecIT {
+    /** A registry with the busybox base image the jobs build FROM. */
+    static TestRegistry basesWithBusybox() throws Exception {
+        TestRegistry bases = TestRegistry.plain();
+        try (Registries plain = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS);
+             RegistryClient b = plain.open(Reference.parse(bases.host() + "/base"), true)) {
+            TestImages.pushBase(b, "");
+        }
+        return bases;
+    }
+
     @Test
     void thePlatformJobsAndThePublishJobProduceTheImage(@TempDir Path tmp) throws Exception {
-        try (TestRegistry ecr = TestRegistry.htpasswd(); TestRegistry bases = TestRegistry.plain();
-             Registries plain = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
-            try (RegistryClient b = plain.open(Reference.parse(bases.host() + "/base"), true)) {
-                TestImages.pushBase(b, "");
-            }
+        try (TestRegistry ecr = TestRegistry.htpasswd(); TestRegistry bases = basesWithBusybox()) {
             GitRepo g = GitRepo.init(tmp.resolve("src"))
                     .write("services/api/Dockerfile", RunIT.APP_DOCKERFILE)
                     .write("values.yaml", """
@@ -129,11 +135,7 @@ class AwsBuildspecIT {
 
     @Test
     void theBatchBuildGraphRunsTheSameJobsInDependencyOrder(@TempDir Path tmp) throws Exception {
-        try (TestRegistry ecr = TestRegistry.htpasswd(); TestRegistry bases = TestRegistry.plain();
-             Registries plain = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
-            try (RegistryClient b = plain.open(Reference.parse(bases.host() + "/base"), true)) {
-                TestImages.pushBase(b, "");
-            }
+        try (TestRegistry ecr = TestRegistry.htpasswd(); TestRegistry bases = basesWithBusybox()) {
             GitRepo g = GitRepo.init(tmp.resolve("src"))
                     .write("Dockerfile", RunIT.APP_DOCKERFILE)
                     .write("polyarch.yaml", """
