@@ -80,10 +80,6 @@ public final class PipelineRunner {
         }
     }
 
-    /** The image label that carries the build key, and the tag prefix under which the destination can find it. */
-    public static final String KEY_LABEL = "io.polyarch.build-key";
-    public static final String KEY_TAG_PREFIX = "polyarch-key-";
-    public static final String CACHE_TAG_PREFIX = "polyarch-cache-";
 
     private final Stores stores;
     private final Options opts;
@@ -188,13 +184,13 @@ public final class PipelineRunner {
                     }
                     String slug = (v.name().isEmpty() ? "" : v.name() + "-") + arch;
                     String name = "polyarch-build/" + repoName(dest) + ":" + slug.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
-                    String key = pinned.complete() ? buildKey(context, vp.dockerfilePath(), p, args, v.target(), pinned, contextDigests) : null;
+                    String key = pinned.complete() ? BuildKeys.key(context, vp.dockerfilePath(), p, args, v.target(), pinned.lines(), contextDigests) : null;
                     if (key == null) {
                         listener.note(cell + ": no build key (" + String.join("; ", pinned.problems()) + "), so it is built every time");
                     }
                     BuildRequest req = new BuildRequest(context, dockerfile, p, args, v.target(), scratch, name, pinned.insecure(), serialize,
-                            dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(KEY_LABEL, key),
-                            dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(cacheTag(v, arch)).toString() : null);
+                            dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(BuildKeys.LABEL, key),
+                            dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v, arch)).toString() : null);
                     List<String> archTags = spec.archTags() ? Tags.archTags(vp.tags(), arch) : List.of();
                     Job job = new Job(cell, p, b, req, archTags, pinned.finalBase(df, v.target()), spec.test(), key);
                     jobsByCell.put(cell, job);
@@ -369,46 +365,18 @@ public final class PipelineRunner {
     }
 
     /**
-     * The build key: what the image is a function of. The platform, the Dockerfile's bytes, the target, every build
-     * argument, each FROM image's digest for this platform, and the context as the builder sees it.
-     */
-    private static String buildKey(Path context, Path dockerfile, Platform p, Map<String, String> args, String target, Pinned pinned,
-                                   Map<Path, Digest> contextDigests) throws IOException {
-        StringBuilder k = new StringBuilder("polyarch build key 1\n");
-        k.append("platform ").append(p.key()).append('\n');
-        k.append("dockerfile ").append(Digest.sha256(Files.readAllBytes(dockerfile))).append('\n');
-        k.append("target ").append(target == null ? "" : target).append('\n');
-        new java.util.TreeMap<>(args).forEach((name, value) -> k.append("arg ").append(name).append('=').append(value).append('\n'));
-        new java.util.TreeMap<>(pinned.lines()).forEach((line, ref) -> k.append("from ").append(line).append(' ').append(ref).append('\n'));
-        Digest ctx = contextDigests.get(dockerfile);
-        if (ctx == null) {
-            ctx = io.polyarch.build.BuildContext.of(context, dockerfile).digest(context);
-            contextDigests.put(dockerfile, ctx);
-        }
-        k.append("context ").append(ctx).append('\n');
-        return Digest.sha256(k.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex();
-    }
-
-    /**
      * An image in the destination made from exactly this job's inputs, if there is one: found under the key's tag,
      * and taken only when its config carries the same key and the right platform.
      */
     private boolean reuse(Job j, CellState c, ContentStore target) throws StoreException {
         if (j.key() == null || opts.rebuild()) return false;
-        Optional<RawManifest> found = target.getManifest(KEY_TAG_PREFIX + j.key());
+        Optional<BuildKeys.Found> found = BuildKeys.find(target, j.key(), j.platform(), why -> listener.log(j.cell(), why + "; building"));
         if (found.isEmpty()) return false;
-        RawManifest m = found.get();
-        if (!(m.parse() instanceof ImageManifest im)) return false;
-        ImageConfig cfg = Images.config(target, im);
-        if (!j.key().equals(cfg.labels().get(KEY_LABEL)) || cfg.platform() == null || !cfg.platform().matches(j.platform())) {
-            listener.log(j.cell(), "the image under " + KEY_TAG_PREFIX + j.key().substring(0, 12) + "... does not carry this build key or platform; building");
-            return false;
-        }
-        c.manifest = m;
-        c.image = im;
-        c.reused = "build key " + j.key().substring(0, 12) + " matches " + m.digest().shortHex()
+        c.manifest = found.get().manifest();
+        c.image = found.get().image();
+        c.reused = "build key " + j.key().substring(0, 12) + " matches " + c.manifest.digest().shortHex()
                 + ": same platform, Dockerfile, build args, base image digests and context";
-        listener.log(j.cell(), "reused " + m.digest() + " (" + c.reused + ")");
+        listener.log(j.cell(), "reused " + c.manifest.digest() + " (" + c.reused + ")");
         return true;
     }
 
@@ -420,7 +388,7 @@ public final class PipelineRunner {
         }
         if (opts.reuseOnly()) {
             throw new BuildException(j.key() == null ? "--reuse-only, but this job has no build key (a base image could not be resolved)"
-                    : "--reuse-only: no image with build key " + j.key().substring(0, 12) + " (tag " + KEY_TAG_PREFIX + j.key()
+                    : "--reuse-only: no image with build key " + j.key().substring(0, 12) + " (tag " + BuildKeys.tag(j.key())
                     + ") in the destination: this platform's build job has not pushed it, or its inputs differ from this checkout's");
         }
         // the base's layer list is fetched while the engine builds; it is only compared afterwards. A platform thread: with
@@ -474,7 +442,7 @@ public final class PipelineRunner {
                 target.putManifest(c.manifest, null);
                 // in an OCI layout, extra ref names confuse tools that pick images by name (oci-image-tool); no reuse there
                 if (!j.request().oci()) {
-                    if (j.key() != null) putTag(j, c, target, KEY_TAG_PREFIX + j.key());
+                    if (j.key() != null) putTag(j, c, target, BuildKeys.tag(j.key()));
                     if (j.request().cacheFrom() != null) putTag(j, c, target, j.request().cacheFrom().substring(j.request().cacheFrom().lastIndexOf(':') + 1));
                 }
             }
@@ -489,12 +457,6 @@ public final class PipelineRunner {
             c.report = new RunReport.ImageReport(j.platform(), c.reused != null ? "reused" : "pushed", c.manifest.digest(), size, written, c.buildMs,
                     c.output == null ? 0 : c.output.engineMs(), c.pushMs, j.builder().describe(), null, null, 0, c.reused);
         }
-    }
-
-    /** The tag of a platform's layer cache: the last image built for this variant and architecture. */
-    static String cacheTag(PipelineSpec.Variant v, String arch) {
-        String slug = (v.name().isEmpty() ? "" : v.name() + "-") + arch;
-        return CACHE_TAG_PREFIX + slug.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
     }
 
     /** The key's tag names the image just pushed; a registry with immutable tags keeps the first image of a key. */
