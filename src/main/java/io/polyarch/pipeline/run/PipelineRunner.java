@@ -749,8 +749,10 @@ public final class PipelineRunner {
             throw new ConfigException(spec.origin() + ": no destination; set destination.registry.repository (HOST[:PORT]/PATH) or pass --to REPOSITORY|oci:DIR");
         }
         if (d instanceof PipelineSpec.Ecr ecr) {
-            throw new ConfigException(ecr.origin() + ": destination.ecr '" + ecr.repoName() + "' needs the AWS integration, which this polyarch "
-                    + "does not have yet; publish to a registry instead: destination.registry.repository: HOST/PATH, or --to");
+            // polyarch run resolves an ECR destination (account, region, credentials) before it gets here; a library
+            // caller does the same with io.polyarch.aws.EcrDestination
+            throw new ConfigException(ecr.origin() + ": destination.ecr '" + ecr.repoName() + "' has not been resolved to its registry "
+                    + "(EcrDestination.resolve); or publish to a registry: destination.registry.repository: HOST/PATH, or --to");
         }
         return ((PipelineSpec.Target) d).ref();
     }
