@@ -44,18 +44,28 @@ final class AdaptiveGzip {
         MessageDigest md = Digest.newSha256();
         CRC32 crc = new CRC32();
         Deflater def = new Deflater(1, true);
+        // the uncompressed side's SHA-256 and CRC run on a second thread, a chunk behind the deflater (two buffers
+        // alternate; a buffer is refilled only once its hashing is done); they are a third of the work
+        java.util.concurrent.ExecutorService hasher = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().name("layer-hash").unstarted(r));
+        java.util.concurrent.Future<?>[] pending = new java.util.concurrent.Future<?>[2];
         try {
             out.write(HEADER);
-            byte[] inBuf = new byte[CHUNK];
+            byte[][] inBufs = {new byte[CHUNK], new byte[CHUNK]};
             byte[] outBuf = new byte[CHUNK + (CHUNK >> 4) + 64];
             Deflater probe = new Deflater(1, true);
             byte[] probeOut = new byte[SAMPLE + (SAMPLE >> 4) + 64];
             long total = 0;
             int n;
+            int k = 0;
             try {
-                while ((n = in.readNBytes(inBuf, 0, CHUNK)) > 0) {
-                    md.update(inBuf, 0, n);
-                    crc.update(inBuf, 0, n);
+                while ((n = in.readNBytes(inBufs[k], 0, CHUNK)) > 0) {
+                    byte[] inBuf = inBufs[k];
+                    int len = n;
+                    pending[k] = hasher.submit(() -> {
+                        md.update(inBuf, 0, len);
+                        crc.update(inBuf, 0, len);
+                    });
                     total += n;
                     def.setLevel(compressible(probe, inBuf, Math.min(n, SAMPLE), probeOut) ? 1 : Deflater.NO_COMPRESSION);
                     def.setInput(inBuf, 0, n);
@@ -64,7 +74,10 @@ final class AdaptiveGzip {
                         w = def.deflate(outBuf, 0, outBuf.length, Deflater.SYNC_FLUSH);
                         out.write(outBuf, 0, w);
                     } while (w == outBuf.length || !def.needsInput());
+                    k ^= 1;
+                    await(pending[k]);
                 }
+                await(pending[k ^ 1]);
             } finally {
                 probe.end();
             }
@@ -79,6 +92,19 @@ final class AdaptiveGzip {
             return new Result(Digest.ofSha256(md), total);
         } finally {
             def.end();
+            hasher.shutdownNow();
+        }
+    }
+
+    private static void await(java.util.concurrent.Future<?> f) throws IOException {
+        if (f == null) return;
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while hashing a layer");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("hashing a layer failed: " + e.getCause(), e.getCause());
         }
     }
 }
