@@ -115,12 +115,7 @@ final class SociCommand implements Runnable {
                         throw new InvalidInputException(source + ": " + e.getMessage());
                     }
                     SociIndexer.Result result = new SociIndexer(opts, line -> ctx.err.println(line)).index(store, before, targets);
-                    boolean moved = false;
-                    if (result.index() != null) {
-                        var current = store.headManifest(tag);
-                        moved = current.isEmpty() || !current.get().digest().equals(result.index().digest());
-                        if (moved) store.putManifest(result.index(), tag);
-                    }
+                    boolean moved = result.index() != null && store.tag(result.index(), tag);
                     print(result, store.describe(), before, tag, moved);
                 }
             }

@@ -136,12 +136,10 @@ public final class IndexCreator {
             List<String> written = new ArrayList<>();
             List<String> unchanged = new ArrayList<>();
             for (String tag : tags) {
-                Optional<Descriptor> now = target.headManifest(tag);
-                if (now.isPresent() && now.get().digest().equals(raw.digest())) {
+                if (!target.tag(raw, tag)) {
                     unchanged.add(tag);
                     continue;
                 }
-                target.putManifest(raw, tag);
                 written.add(tag);
                 progress.event("tagged " + spec.target().withTag(tag) + " -> " + raw.digest());
             }

@@ -129,12 +129,14 @@ public final class SociIndexer {
      * indexing the same content again gives the same digest.
      */
     public Result index(ContentStore store, RawManifest top, List<Target> targets) throws StoreException, SociException {
-        Map<Digest, Built> built = buildAll(store, targets);
+        Map<Target, RawManifest> manifests = new LinkedHashMap<>();
+        for (Target t : targets) manifests.put(t, require(store, t.descriptor()));
+        Map<Digest, Built> built = buildAll(store, manifests);
         List<ImageOutcome> outcomes = new ArrayList<>();
         // everything computed: now write, blobs before the manifests that name them
         boolean configWritten = false;
         for (Target t : targets) {
-            RawManifest raw = require(store, t.descriptor());
+            RawManifest raw = manifests.get(t);
             ImageManifest image = (ImageManifest) raw.parse();
             List<LayerOutcome> layers = new ArrayList<>();
             List<Descriptor> ztocs = new ArrayList<>();
@@ -270,11 +272,12 @@ public final class SociIndexer {
     }
 
     /** Every distinct layer of the targets, in parallel (bounded); the first failure stops the rest. */
-    private Map<Digest, Built> buildAll(ContentStore store, List<Target> targets) throws StoreException, SociException {
+    private Map<Digest, Built> buildAll(ContentStore store, Map<Target, RawManifest> targets) throws StoreException, SociException {
         Map<Digest, Descriptor> layers = new LinkedHashMap<>();
         Map<Digest, String> owner = new LinkedHashMap<>();
-        for (Target t : targets) {
-            ImageManifest image = (ImageManifest) require(store, t.descriptor()).parse();
+        for (var e : targets.entrySet()) {
+            Target t = e.getKey();
+            ImageManifest image = (ImageManifest) e.getValue().parse();
             for (Descriptor l : image.layers()) {
                 layers.putIfAbsent(l.digest(), l);
                 owner.putIfAbsent(l.digest(), t.platform().toString());

@@ -1,11 +1,11 @@
 package io.polyarch.soci;
 
+import io.polyarch.oci.Digest;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -44,7 +44,7 @@ public final class ZtocBuilder {
     public static Built fromTar(InputStream layer, long spanSize, String buildTool) throws IOException {
         if (spanSize <= 0) throw new IllegalArgumentException("span size must be positive, not " + spanSize);
         TocBuilder toc = new TocBuilder();
-        MessageDigest span = sha256();
+        MessageDigest span = Digest.newSha256();
         List<String> digests = new ArrayList<>();
         byte[] buf = new byte[1 << 16];
         long size = 0;
@@ -58,13 +58,13 @@ public final class ZtocBuilder {
                 off += take;
                 inSpan += take;
                 if (inSpan == spanSize) {
-                    digests.add(hex(span));
+                    digests.add(Digest.ofSha256(span).toString());
                     inSpan = 0;
                 }
             }
             size += n;
         }
-        if (inSpan > 0 || size == 0) digests.add(hex(span));
+        if (inSpan > 0 || size == 0) digests.add(Digest.ofSha256(span).toString());
         toc.finish();
         if (toc.files().isEmpty()) throw new TocBuilder.TarException("the layer holds no tar entries");
         long maxSpanId = size / spanSize - (size % spanSize == 0 ? 1 : 0);
@@ -83,17 +83,5 @@ public final class ZtocBuilder {
         b.addLongField(1, spanSize, 0);
         b.addLongField(2, size, 0);
         return b.finish(b.endTable());
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String hex(MessageDigest d) {
-        return "sha256:" + HexFormat.of().formatHex(d.digest());
     }
 }

@@ -43,6 +43,17 @@ public interface ContentStore extends AutoCloseable {
     /** Stores a manifest by digest, and under {@code tag} when it is not null. */
     void putManifest(RawManifest manifest, String tag) throws StoreException;
 
+    /**
+     * Points {@code tag} at the manifest unless it already does, so that a re-run writes nothing and a registry with
+     * immutable tags accepts it; true when the tag was written.
+     */
+    default boolean tag(RawManifest manifest, String tag) throws StoreException {
+        Optional<Descriptor> now = headManifest(tag);
+        if (now.isPresent() && now.get().digest().equals(manifest.digest())) return false;
+        putManifest(manifest, tag);
+        return true;
+    }
+
     void deleteManifest(String tagOrDigest) throws StoreException;
 
     List<String> listTags() throws StoreException;

@@ -448,8 +448,7 @@ public final class PipelineRunner {
             }
             List<String> written = new ArrayList<>();
             for (String t : j.archTags()) {
-                Optional<Descriptor> now = target.headManifest(t);
-                if (now.isEmpty() || !now.get().digest().equals(c.manifest.digest())) target.putManifest(c.manifest, t);
+                target.tag(c.manifest, t);
                 written.add(t);
             }
             c.pushMs = ms(tp);
@@ -462,8 +461,7 @@ public final class PipelineRunner {
     /** The key's tag names the image just pushed; a registry with immutable tags keeps the first image of a key. */
     private void putTag(Job j, CellState c, ContentStore target, String tag) {
         try {
-            Optional<Descriptor> now = target.headManifest(tag);
-            if (now.isEmpty() || !now.get().digest().equals(c.manifest.digest())) target.putManifest(c.manifest, tag);
+            target.tag(c.manifest, tag);
         } catch (StoreException e) {
             listener.log(j.cell(), "could not write " + tag + " (" + e.getMessage() + "); the next run cannot reuse this build");
         }
@@ -488,10 +486,7 @@ public final class PipelineRunner {
         if (out.sociIndex() != null && !out.image().digest().equals(c.manifest.digest())) {
             RawManifest annotated = target.getManifest(out.image().digest().toString())
                     .orElseThrow(() -> new StoreException("SOCI", "the annotated manifest vanished from " + target.describe()));
-            for (String tag : j.archTags()) {
-                Optional<Descriptor> now = target.headManifest(tag);
-                if (now.isEmpty() || !now.get().digest().equals(annotated.digest())) target.putManifest(annotated, tag);
-            }
+            for (String tag : j.archTags()) target.tag(annotated, tag);
             c.sociIndex = out.sociIndex();
         }
         c.report = c.report.withSoci(out.image().digest(), out.sociIndex() == null ? null : out.sociIndex().digest(), ms(t));
