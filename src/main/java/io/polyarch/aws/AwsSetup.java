@@ -79,6 +79,30 @@ public final class AwsSetup implements AutoCloseable {
         return builder.build();
     }
 
+    /** An S3 client: path-style addressing (works with any endpoint) and checksums only where S3 requires them. */
+    software.amazon.awssdk.services.s3.S3Client s3() {
+        return client(software.amazon.awssdk.services.s3.S3Client.builder().forcePathStyle(true)
+                .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED));
+    }
+
+    /** The account the credentials belong to (STS GetCallerIdentity); no usable credentials is an error saying how to give some. */
+    public String account() throws AwsException {
+        try (software.amazon.awssdk.services.sts.StsClient sts = client(software.amazon.awssdk.services.sts.StsClient.builder())) {
+            return sts.getCallerIdentity().account();
+        } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+            throw new AwsException("no usable AWS credentials (" + firstLine(e) + "); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+                    + "AWS_PROFILE, or run where a role is attached (CodeBuild, EC2)", true, e);
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            throw new AwsException("STS GetCallerIdentity (" + region.id() + "): " + firstLine(e), false, e);
+        }
+    }
+
+    static String firstLine(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl > 0 ? m.substring(0, nl) : m;
+    }
+
     @Override
     public void close() {
         http.close();

@@ -3,7 +3,6 @@ package io.polyarch.aws;
 import io.polyarch.oci.Platform;
 import io.polyarch.pipeline.spec.ConfigException;
 import io.polyarch.pipeline.spec.PipelineSpec;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.cloudwatchlogs.model.GetLogEventsResponse;
@@ -17,7 +16,6 @@ import software.amazon.awssdk.services.codebuild.model.SourceAuthType;
 import software.amazon.awssdk.services.codebuild.model.SourceType;
 import software.amazon.awssdk.services.codebuild.model.StatusType;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.sts.StsClient;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,12 +54,9 @@ public final class CodeBuildExecutor {
         if (gh == null || gh.owner() == null || gh.repo() == null || gh.connectionArn() == null) {
             throw new ConfigException(spec.origin() + ": --executor codebuild clones the commit from GitHub: set source.github.{owner, repo, connectionArn}");
         }
-        PipelineTemplate.Options opts = new PipelineTemplate.Options(configPath);
-        try (StsClient sts = aws.client(StsClient.builder());
-             S3Client s3 = aws.client(S3Client.builder().forcePathStyle(true).requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED));
-             CodeBuildClient cb = aws.client(CodeBuildClient.builder());
+        String account = aws.account();
+        try (S3Client s3 = aws.s3(); CodeBuildClient cb = aws.client(CodeBuildClient.builder());
              CloudWatchLogsClient logs = aws.client(CloudWatchLogsClient.builder())) {
-            String account = StackDeployer.account(sts);
             JarStore.Location jarAt = JarStore.put(aws, s3, account, jar, line -> log.accept("", line));
             Map<String, PipelineTemplate.Project> started = new LinkedHashMap<>();
             for (PipelineTemplate.Project p : PipelineTemplate.projects(spec)) {
@@ -73,7 +68,7 @@ public final class CodeBuildExecutor {
                         .sourceAuthOverride(a -> a.type(SourceAuthType.CODECONNECTIONS).resource(gh.connectionArn()))
                         .gitCloneDepthOverride(0)
                         .artifactsOverride(a -> a.type(ArtifactsType.NO_ARTIFACTS))
-                        .buildspecOverride(PipelineTemplate.buildspec(p, opts))
+                        .buildspecOverride(PipelineTemplate.buildspec(p))
                         .environmentVariablesOverride(
                                 env("POLYARCH_CONFIG", configPath), env("POLYARCH_PLATFORM", p.platform().toString()),
                                 env("POLYARCH_JAR_BUCKET", jarAt.bucket()), env("POLYARCH_JAR_KEY", jarAt.key()))).build();
@@ -85,7 +80,7 @@ public final class CodeBuildExecutor {
             throw new AwsException("the CodeBuild projects of " + PipelineTemplate.pipelineName(spec) + " do not exist in " + aws.region().id()
                     + ": deploy the stack first with polyarch aws deploy", true, e);
         } catch (SdkException e) {
-            throw new AwsException("CodeBuild (" + aws.region().id() + "): " + EcrDestination.firstLine(e), false, e);
+            throw new AwsException("CodeBuild (" + aws.region().id() + "): " + AwsSetup.firstLine(e), false, e);
         }
     }
 

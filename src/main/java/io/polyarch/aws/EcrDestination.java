@@ -2,7 +2,6 @@ package io.polyarch.aws;
 
 import io.polyarch.pipeline.spec.PipelineSpec;
 import io.polyarch.registry.auth.Credentials;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.AuthorizationData;
@@ -10,7 +9,6 @@ import software.amazon.awssdk.services.ecr.model.EncryptionType;
 import software.amazon.awssdk.services.ecr.model.ImageTagMutability;
 import software.amazon.awssdk.services.ecr.model.Repository;
 import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
-import software.amazon.awssdk.services.sts.StsClient;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -47,14 +45,8 @@ public final class EcrDestination {
             // the setup was made with the configured region, so this only happens when a caller mixes them up
             throw new AwsException(where + ".region is " + ecr.region() + " but AWS calls go to " + aws.region().id(), true, null);
         }
-        try (StsClient sts = aws.client(StsClient.builder()); EcrClient client = aws.client(EcrClient.builder())) {
-            String account;
-            try {
-                account = sts.getCallerIdentity().account();
-            } catch (SdkClientException e) {
-                throw new AwsException("no usable AWS credentials (" + firstLine(e) + "); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-                        + "AWS_PROFILE, or run where a role is attached (CodeBuild, EC2)", true, e);
-            }
+        try (EcrClient client = aws.client(EcrClient.builder())) {
+            String account = aws.account();
             if (ecr.accountId() != null && !ecr.accountId().equals(account)) {
                 throw new AwsException(where + ".accountId is " + ecr.accountId() + " but the credentials are for account " + account
                         + "; use that account's credentials or fix accountId", true, null);
@@ -86,13 +78,8 @@ public final class EcrDestination {
             return new Resolved(host + "/" + ecr.repoName(), host, new Credentials(decoded.substring(0, colon), decoded.substring(colon + 1)),
                     account, aws.region().id(), immutable, created);
         } catch (SdkException e) {
-            throw new AwsException("ECR " + ecr.repoName() + " in " + aws.region().id() + ": " + firstLine(e), false, e);
+            throw new AwsException("ECR " + ecr.repoName() + " in " + aws.region().id() + ": " + AwsSetup.firstLine(e), false, e);
         }
     }
 
-    static String firstLine(Exception e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        return nl > 0 ? m.substring(0, nl) : m;
-    }
 }

@@ -152,7 +152,7 @@ public final class PipelineTemplate {
             p.put("Description", pr.platform() == null ? "polyarch: publish the index (and SOCI indexes) of " + name
                     : "polyarch: build, test and push " + pr.platform() + " for " + name);
             p.set("ServiceRole", getAtt("BuildRole", "Arn"));
-            p.putObject("Source").put("Type", "CODEPIPELINE").put("BuildSpec", buildspec(pr, o));
+            p.putObject("Source").put("Type", "CODEPIPELINE").put("BuildSpec", buildspec(pr));
             p.putObject("Artifacts").put("Type", "CODEPIPELINE");
             ObjectNode env = p.putObject("Environment");
             env.put("Type", pr.arm() ? "ARM_CONTAINER" : "LINUX_CONTAINER");
@@ -224,14 +224,18 @@ public final class PipelineTemplate {
         a.put("RunOrder", 1);
     }
 
+    /** The commands every job runs: fetch the jar unless POLYARCH_JAR names one, then polyarch for the platform or the publish step. */
+    static final String FETCH_JAR = "if [ -z \"${POLYARCH_JAR:-}\" ]; then aws s3 cp --quiet \"s3://$POLYARCH_JAR_BUCKET/$POLYARCH_JAR_KEY\" /tmp/polyarch.jar; fi";
+    static final String USE_JAR = "export POLYARCH_JAR=\"${POLYARCH_JAR:-/tmp/polyarch.jar}\"; ";
+    static final String PLATFORM_JOB = "java -jar \"$POLYARCH_JAR\" run -c \"$POLYARCH_CONFIG\" --platform \"$POLYARCH_PLATFORM\" --no-publish";
+    static final String PUBLISH_JOB = "java -jar \"$POLYARCH_JAR\" run -c \"$POLYARCH_CONFIG\" --reuse-only";
+
     /**
      * The job's buildspec: fetch the jar (unless {@code POLYARCH_JAR} names one already, as in a local test of these
      * very commands), then run polyarch: the platform's build, or the publish step.
      */
-    public static String buildspec(Project pr, Options o) {
-        String run = pr.platform() == null
-                ? "java -jar \"$POLYARCH_JAR\" run -c \"$POLYARCH_CONFIG\" --reuse-only"
-                : "java -jar \"$POLYARCH_JAR\" run -c \"$POLYARCH_CONFIG\" --platform \"$POLYARCH_PLATFORM\" --no-publish";
+    public static String buildspec(Project pr) {
+        String run = pr.platform() == null ? PUBLISH_JOB : PLATFORM_JOB;
         return String.join("\n",
                 "version: 0.2",
                 "env:",
@@ -241,10 +245,10 @@ public final class PipelineTemplate {
                 "    runtime-versions:",
                 "      java: corretto21",
                 "    commands:",
-                "      - 'if [ -z \"${POLYARCH_JAR:-}\" ]; then aws s3 cp --quiet \"s3://$POLYARCH_JAR_BUCKET/$POLYARCH_JAR_KEY\" /tmp/polyarch.jar; fi'",
+                "      - '" + FETCH_JAR.replace("'", "''") + "'",
                 "  build:",
                 "    commands:",
-                "      - 'export POLYARCH_JAR=\"${POLYARCH_JAR:-/tmp/polyarch.jar}\"; " + run.replace("'", "''") + "'",
+                "      - '" + (USE_JAR + run).replace("'", "''") + "'",
                 "");
     }
 

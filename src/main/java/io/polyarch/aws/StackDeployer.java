@@ -6,7 +6,6 @@ import io.polyarch.oci.OciJson;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Capability;
 import software.amazon.awssdk.services.cloudformation.model.Change;
@@ -19,7 +18,6 @@ import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.sts.StsClient;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,10 +55,8 @@ public final class StackDeployer {
     }
 
     public Outcome deploy(String stackName, ObjectNode template, Path jar, boolean dryRun) throws AwsException, InterruptedException {
-        try (StsClient sts = aws.client(StsClient.builder());
-             S3Client s3 = aws.client(S3Client.builder().forcePathStyle(true).requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED));
-             CloudFormationClient cfn = aws.client(CloudFormationClient.builder())) {
-            String account = account(sts);
+        String account = aws.account();
+        try (S3Client s3 = aws.s3(); CloudFormationClient cfn = aws.client(CloudFormationClient.builder())) {
             JarStore.Location jarAt = JarStore.put(aws, s3, account, jar, log);
             String bucket = jarAt.bucket();
             String key = jarAt.key();
@@ -122,9 +118,7 @@ public final class StackDeployer {
             if (!status.equals("CREATE_COMPLETE") && !status.equals("UPDATE_COMPLETE")) {
                 throw new AwsException("stack " + stackName + " ended " + status + "; the events above say why", false, null);
             }
-            Map<String, String> out = outputs(done);
-            out.forEach((k, v) -> log.accept("output " + k + " = " + v));
-            return new Outcome(stackName, status, true, out);
+            return new Outcome(stackName, status, true, outputs(done));
         } catch (SdkException e) {
             throw sdkError(e);
         }
@@ -142,8 +136,7 @@ public final class StackDeployer {
 
     /** Empties the artifact bucket (CloudFormation cannot delete a bucket with objects), deletes the stack, follows it. */
     public void destroy(String stackName) throws AwsException, InterruptedException {
-        try (S3Client s3 = aws.client(S3Client.builder().forcePathStyle(true).requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED));
-             CloudFormationClient cfn = aws.client(CloudFormationClient.builder())) {
+        try (S3Client s3 = aws.s3(); CloudFormationClient cfn = aws.client(CloudFormationClient.builder())) {
             Stack s = stack(cfn, stackName).orElseThrow(() -> new AwsException("no stack " + stackName + " in " + aws.region().id(), true, null));
             String bucket = outputs(s).get("ArtifactBucketName");
             if (bucket != null) {
@@ -169,15 +162,6 @@ public final class StackDeployer {
             log.accept("deleted; the ECR repository and its images are kept (DeletionPolicy: Retain)");
         } catch (SdkException e) {
             throw sdkError(e);
-        }
-    }
-
-    static String account(StsClient sts) throws AwsException {
-        try {
-            return sts.getCallerIdentity().account();
-        } catch (SdkClientException e) {
-            throw new AwsException("no usable AWS credentials (" + EcrDestination.firstLine(e) + "); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-                    + "AWS_PROFILE, or run where a role is attached", true, e);
         }
     }
 
@@ -248,8 +232,8 @@ public final class StackDeployer {
 
     private AwsException sdkError(SdkException e) {
         if (e instanceof SdkClientException && String.valueOf(e.getMessage()).contains("credentials")) {
-            return new AwsException("no usable AWS credentials (" + EcrDestination.firstLine(e) + ")", true, e);
+            return new AwsException("no usable AWS credentials (" + AwsSetup.firstLine(e) + ")", true, e);
         }
-        return new AwsException("AWS (" + aws.region().id() + "): " + EcrDestination.firstLine(e), false, e);
+        return new AwsException("AWS (" + aws.region().id() + "): " + AwsSetup.firstLine(e), false, e);
     }
 }

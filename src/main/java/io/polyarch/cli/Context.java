@@ -17,6 +17,11 @@ final class Context {
         this.env = Map.copyOf(env);
     }
 
+    /** The directory the command was started in ({@code PWD}, as the shell gives it). */
+    java.nio.file.Path cwd() {
+        return java.nio.file.Path.of(env.getOrDefault("PWD", System.getProperty("user.dir"))).toAbsolutePath();
+    }
+
     boolean debug() {
         return debug;
     }

@@ -1,13 +1,9 @@
 package io.polyarch.cli;
 
 import io.polyarch.aws.BatchBuildspec;
-import io.polyarch.pipeline.spec.PipelineSpec;
-import io.polyarch.pipeline.spec.SpecLoader;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "export", description = "Render the pipeline for another CI system.", mixinStandardHelpOptions = true,
@@ -25,24 +21,15 @@ final class ExportCommand implements Runnable {
             description = {"Write a CodeBuild batch buildspec (build-graph): one build per platform on its native image running",
                     "polyarch run --platform P --no-publish, then a publish build (--reuse-only) that depends on them. Run it at the repository root."})
     static final class CodebuildBatch extends ContextCommand implements Callable<Integer> {
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "polyarch.yaml or MakeOps values.yaml (default: found in the current directory).")
-        String config;
+        @Mixin
+        RepoConfig config;
 
-        @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "Write the buildspec here instead of standard output.")
-        String out;
+        @Mixin
+        RepoConfig.Output output;
 
         @Override
         public Integer call() throws Exception {
-            Path cfg = AwsCommand.config(ctx, config);
-            PipelineSpec spec = SpecLoader.load(cfg, SpecLoader.Overrides.none());
-            String yaml = BatchBuildspec.render(spec, AwsCommand.inRepo(ctx, cfg));
-            if (out == null) {
-                ctx.out.print(yaml);
-            } else {
-                Files.writeString(Path.of(ctx.env.getOrDefault("PWD", System.getProperty("user.dir"))).resolve(out), yaml);
-                ctx.err.println("wrote " + out);
-            }
-            ctx.out.flush();
+            output.write(ctx, BatchBuildspec.render(config.load(ctx), config.inRepo(ctx)), "CodeBuild batch buildspec");
             return Main.OK;
         }
     }

@@ -53,7 +53,7 @@ abstract class PipelineOptions extends ContextCommand {
     List<String> tagRules = new ArrayList<>();
 
     Path cwd() {
-        return Path.of(ctx.env.getOrDefault("PWD", System.getProperty("user.dir"))).toAbsolutePath();
+        return ctx.cwd();
     }
 
     Path tmp() {

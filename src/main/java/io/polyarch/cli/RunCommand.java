@@ -65,70 +65,72 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         try (GitSource.Checkout checkout = checkout()) {
             PipelineSpec spec = spec(checkout);
             io.polyarch.registry.auth.CredentialProvider ecrCredentials = null;
+            AwsSetup aws = null; // kept for the CodeBuild executor
             if (spec.destination() instanceof PipelineSpec.Ecr ecr) {
-                AwsSetup setup;
                 try {
-                    setup = AwsSetup.fromEnv(ctx.env, ecr.region());
+                    aws = AwsSetup.fromEnv(ctx.env, ecr.region());
                 } catch (io.polyarch.aws.AwsException e) {
                     throw new io.polyarch.aws.AwsException(ecr.origin() + ": destination.ecr '" + ecr.repoName() + "': " + e.getMessage(), e.usage(), e);
                 }
-                try (AwsSetup aws = setup) {
-                    EcrDestination.Resolved r = EcrDestination.resolve(ecr, aws, m -> ctx.err.println(m));
-                    spec = spec.withDestination(new PipelineSpec.Target(StoreRef.parse(r.repository()), ecr.origin()));
-                    ecrCredentials = io.polyarch.registry.auth.CredentialProvider.fixed(r.registryHost(), r.credentials());
-                    if (r.immutableTags() && !registry.quiet) {
-                        ctx.err.println("note: " + r.repository() + " has immutable tags: tags already in place are kept, and a tag that would move fails the run");
-                    }
+                EcrDestination.Resolved r = EcrDestination.resolve(ecr, aws, m -> ctx.err.println(m));
+                spec = spec.withDestination(new PipelineSpec.Target(StoreRef.parse(r.repository()), ecr.origin()));
+                ecrCredentials = io.polyarch.registry.auth.CredentialProvider.fixed(r.registryHost(), r.credentials());
+                if (r.immutableTags() && !registry.quiet) {
+                    ctx.err.println("note: " + r.repository() + " has immutable tags: tags already in place are kept, and a tag that would move fails the run");
                 }
             }
-            boolean onCodeBuild = switch (executor) {
-                case "local" -> false;
-                case "codebuild" -> true;
-                default -> throw new InvalidInputException("--executor '" + executor + "': expected local or codebuild");
-            };
+            try (AwsSetup closeAws = aws) {
+                return runPipeline(checkout, spec, ecrCredentials, aws, tmp);
+            }
+        }
+    }
+
+    /** Builds (here, or on CodeBuild) and publishes, with the destination already resolved. */
+    private int runPipeline(GitSource.Checkout checkout, PipelineSpec spec, io.polyarch.registry.auth.CredentialProvider ecrCredentials, AwsSetup aws, Path tmp)
+            throws Exception {
+        boolean onCodeBuild = switch (executor) {
+            case "local" -> false;
+            case "codebuild" -> true;
+            default -> throw new InvalidInputException("--executor '" + executor + "': expected local or codebuild");
+        };
+        if (onCodeBuild) {
+            if (aws == null) {
+                throw new InvalidInputException("--executor codebuild publishes to the pipeline's ECR destination: set destination.ecr (not --to)");
+            }
+            if (checkout.dirty()) throw new InvalidInputException("--executor codebuild builds a commit CodeBuild can clone: commit and push your changes first");
+            if (noPublish || reuseOnly || rebuild) throw new InvalidInputException("--executor codebuild takes neither --no-publish, --reuse-only nor --rebuild");
+        }
+        try (Stores stores = registry.stores(ctx, System.in, ecrCredentials)) {
+            Terminal term = new Terminal(ctx, registry.quiet);
             if (onCodeBuild) {
-                if (!(spec.destination() instanceof PipelineSpec.Target) || ecrCredentials == null) {
-                    throw new InvalidInputException("--executor codebuild publishes to the pipeline's ECR destination: set destination.ecr (not --to)");
-                }
-                if (checkout.dirty()) throw new InvalidInputException("--executor codebuild builds a commit CodeBuild can clone: commit and push your changes first");
-                if (noPublish || reuseOnly || rebuild) throw new InvalidInputException("--executor codebuild takes neither --no-publish, --reuse-only nor --rebuild");
-            }
-            try (Stores stores = registry.stores(ctx, System.in, ecrCredentials)) {
-                Terminal term = new Terminal(ctx, registry.quiet);
-                if (onCodeBuild) {
-                    Path cfg = configFile(checkout);
-                    String inRepo = cfg == null ? "polyarch.yaml" : checkout.root().relativize(cfg.toAbsolutePath().normalize()).toString().replace('\\', '/');
-                    PipelineSpec.Ecr ecr = (PipelineSpec.Ecr) spec(checkout).destination();
-                    List<io.polyarch.aws.CodeBuildExecutor.JobResult> jobs;
-                    try (AwsSetup aws = AwsSetup.fromEnv(ctx.env, ecr.region())) {
-                        jobs = new io.polyarch.aws.CodeBuildExecutor(aws, (cell, line) -> {
-                            if (cell.isEmpty()) term.note(line);
-                            else term.log(cell, line);
-                        }, AwsCommand.poll(ctx)).run(spec, checkout.commit(), inRepo, AwsCommand.selfJar(ctx));
-                    }
-                    List<String> failed = jobs.stream().filter(j -> !j.ok()).map(j -> j.platform() + " (" + j.buildId() + ": " + j.status() + ")").toList();
-                    if (!failed.isEmpty()) {
-                        term.stop();
-                        ctx.out.println("FAILED on CodeBuild: " + String.join(", ", failed) + "; no index tag was written or moved");
-                        return Main.FAILED;
-                    }
-                }
-                PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
-                        Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,
-                        new ProcessCommandRunner(), Platform.host(), rebuild, !noPublish, reuseOnly || onCodeBuild);
-                String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
-                        + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for " + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
-                if (!registry.quiet) term.info(head);
-                RunReport report;
-                try {
-                    report = new PipelineRunner(stores, opts, term).run(spec, checkout);
-                } finally {
+                Path cfg = configFile(checkout);
+                String inRepo = cfg == null ? "polyarch.yaml" : checkout.root().relativize(cfg.toAbsolutePath().normalize()).toString().replace('\\', '/');
+                List<io.polyarch.aws.CodeBuildExecutor.JobResult> jobs = new io.polyarch.aws.CodeBuildExecutor(aws, (cell, line) -> {
+                    if (cell.isEmpty()) term.note(line);
+                    else term.log(cell, line);
+                }, AwsCommand.poll(ctx)).run(spec, checkout.commit(), inRepo, AwsCommand.selfJar(ctx));
+                List<String> failed = jobs.stream().filter(j -> !j.ok()).map(j -> j.platform() + " (" + j.buildId() + ": " + j.status() + ")").toList();
+                if (!failed.isEmpty()) {
                     term.stop();
+                    ctx.out.println("FAILED on CodeBuild: " + String.join(", ", failed) + "; no index tag was written or moved");
+                    return Main.FAILED;
                 }
-                if (json != null) writeJson(report);
-                printSummary(report, json != null && json.equals("-") ? ctx.err : ctx.out);
-                return report.ok() ? Main.OK : Main.FAILED;
             }
+            PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
+                    Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,
+                    new ProcessCommandRunner(), Platform.host(), rebuild, !noPublish, reuseOnly || onCodeBuild);
+            String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
+                    + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for " + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
+            if (!registry.quiet) term.info(head);
+            RunReport report;
+            try {
+                report = new PipelineRunner(stores, opts, term).run(spec, checkout);
+            } finally {
+                term.stop();
+            }
+            if (json != null) writeJson(report);
+            printSummary(report, json != null && json.equals("-") ? ctx.err : ctx.out);
+            return report.ok() ? Main.OK : Main.FAILED;
         }
     }
 
