@@ -30,7 +30,7 @@ class ArchitectureTest {
             Map.entry("registry", Set.of("oci", "store", "registry.http", "registry.auth")),
             Map.entry("layout", Set.of("oci", "store")),
             Map.entry("tags", Set.of()),
-            Map.entry("build", Set.of("oci")),
+            Map.entry("build", Set.of("oci", "store")),
             Map.entry("build.docker", Set.of("oci", "store", "layout", "build")),
             Map.entry("build.buildah", Set.of("oci", "store", "layout", "build")),
             Map.entry("pipeline.spec", Set.of("oci", "store", "tags")),

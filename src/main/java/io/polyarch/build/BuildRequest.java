@@ -1,9 +1,12 @@
 package io.polyarch.build;
 
 import io.polyarch.oci.Platform;
+import io.polyarch.store.BlobUpload;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * One platform's build.
@@ -20,12 +23,15 @@ import java.util.Map;
  * @param labels       image labels to set ({@code --label}), e.g. the build key
  * @param cacheFrom    an image in a registry whose inline BuildKit cache this build may reuse layers from (this
  *                     platform's own, never another architecture's), or null; builders without BuildKit ignore it
+ * @param uploads      opens a streamed upload to the destination, so a builder can send a layer while it exports it
+ *                     (see {@link io.polyarch.store.BlobUpload}); none when null or empty
  */
 public record BuildRequest(Path context, Path dockerfile, Platform platform, Map<String, String> buildArgs, String target,
                            Path scratch, String name, boolean insecureBases, boolean serialize, boolean oci, Map<String, String> labels,
-                           String cacheFrom) {
+                           String cacheFrom, Supplier<Optional<BlobUpload>> uploads) {
     public BuildRequest {
         buildArgs = Map.copyOf(buildArgs);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+        if (uploads == null) uploads = Optional::empty;
     }
 }

@@ -15,6 +15,7 @@ import io.polyarch.oci.RawManifest;
 import io.polyarch.oci.Reference;
 import io.polyarch.registry.auth.AuthTransport;
 import io.polyarch.registry.auth.AuthenticationException;
+import io.polyarch.store.BlobUpload;
 import io.polyarch.store.ContentStore;
 import io.polyarch.store.DigestMismatchException;
 import io.polyarch.store.NotFoundException;
@@ -212,6 +213,170 @@ public final class RegistryClient implements ContentStore {
         Request req = new Request("PUT", put, Map.of("Content-Type", List.of("application/octet-stream")), body, false);
         try (Response r = send(req, action, false)) {
             if (r.status() != 201 && r.status() != 204) throw error(action, r);
+        }
+    }
+
+    // ---- streamed uploads ----
+
+    /** How many produced chunks may wait for the registry before {@link StreamingUpload#write} waits. */
+    static final int QUEUED_CHUNKS = 16;
+    /** A registry that takes no bytes for this long ends the streamed upload (the blob is pushed later as usual). */
+    static final long STALL_SECONDS = 30;
+
+    @Override
+    public Optional<BlobUpload> startUpload() {
+        try (Response r = send(new Request("POST", url("/blobs/uploads/"), Map.of(), null, false), "start an upload to " + repo.name(), false)) {
+            if (r.status() != 202 || r.header("Location").isEmpty()) return Optional.empty();
+            return Optional.of(new StreamingUpload(resolve(r.header("Location").get())));
+        } catch (StoreException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * One PATCH whose body streams the bytes as they are produced (chunked transfer encoding), then the PUT with the
+     * digest: the requests docker push sends. Bytes wait in a bounded queue; a registry that stops taking them, or any
+     * error, abandons the upload without ever failing the producer.
+     */
+    private final class StreamingUpload implements BlobUpload {
+        private static final byte[] END = new byte[0];
+        private static final byte[] ABORT = new byte[0];
+        private final java.util.concurrent.BlockingQueue<byte[]> queue = new java.util.concurrent.ArrayBlockingQueue<>(QUEUED_CHUNKS);
+        private final java.util.concurrent.CompletableFuture<URI> patched = new java.util.concurrent.CompletableFuture<>();
+        private final URI location;
+        private volatile String failure;
+
+        StreamingUpload(URI location) {
+            this.location = location;
+            Thread.ofPlatform().daemon().name("layer-upload").start(this::patch);
+        }
+
+        private void patch() {
+            Request.Body body = new Request.Body() {
+                private boolean opened;
+
+                @Override
+                public long length() {
+                    return -1;
+                }
+
+                @Override
+                public synchronized InputStream open() throws IOException {
+                    if (opened) throw new IOException("a streamed layer cannot be sent twice");
+                    opened = true;
+                    return new QueueStream();
+                }
+            };
+            Request req = new Request("PATCH", location, Map.of("Content-Type", List.of("application/octet-stream")), body, false);
+            try (Response r = send(req, "stream a layer to " + repo.name(), false)) {
+                if (r.status() != 202) {
+                    fail("the registry answered " + r.status() + " to the streamed PATCH");
+                } else {
+                    patched.complete(resolve(r.header("Location").orElse(location.toString())));
+                }
+            } catch (StoreException | RuntimeException e) {
+                fail(e.getMessage());
+            }
+        }
+
+        private void fail(String why) {
+            if (failure == null) failure = why;
+            queue.clear(); // a producer waiting for room goes on
+            queue.offer(ABORT); // a body waiting for bytes ends
+            patched.complete(null);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (failure != null || len == 0) return;
+            try {
+                if (!queue.offer(java.util.Arrays.copyOfRange(b, off, off + len), STALL_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    fail("the registry took no bytes for " + STALL_SECONDS + " s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted");
+            }
+        }
+
+        @Override
+        public String commit(Descriptor d) {
+            try {
+                if (failure == null && !queue.offer(END, STALL_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    fail("the registry took no bytes for " + STALL_SECONDS + " s");
+                }
+                URI at = failure == null ? patched.get(STALL_SECONDS, java.util.concurrent.TimeUnit.SECONDS) : null;
+                if (at == null) {
+                    abort();
+                    return failure;
+                }
+                String action = "commit streamed blob " + d.digest() + " to " + repo.name();
+                putUpload(at, d, null, action);
+                return null;
+            } catch (StoreException e) {
+                abort();
+                return e.getMessage();
+            } catch (java.util.concurrent.TimeoutException e) {
+                fail("the registry did not finish reading the layer within " + STALL_SECONDS + " s");
+                abort();
+                return failure;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                abort();
+                return "interrupted";
+            } catch (java.util.concurrent.ExecutionException e) {
+                abort();
+                return String.valueOf(e.getCause());
+            }
+        }
+
+        @Override
+        public void abort() {
+            fail("abandoned");
+            try (Response ignored = send(new Request("DELETE", location, Map.of(), null, false), "cancel an upload to " + repo.name(), false)) {
+                // an upload session the registry keeps expires on its own
+            } catch (StoreException e) {
+                // as above
+            }
+        }
+
+        /** The body of the PATCH: the queued chunks in order, then the end. */
+        private final class QueueStream extends InputStream {
+            private byte[] current = new byte[0];
+            private int pos;
+            private boolean ended;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) return 0;
+                while (pos == current.length) {
+                    if (ended) return -1;
+                    byte[] next;
+                    try {
+                        next = queue.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while streaming a layer");
+                    }
+                    if (next == ABORT) throw new IOException("upload abandoned: " + failure);
+                    if (next == END) {
+                        ended = true;
+                        return -1;
+                    }
+                    current = next;
+                    pos = 0;
+                }
+                int n = Math.min(len, current.length - pos);
+                System.arraycopy(current, pos, b, off, n);
+                pos += n;
+                return n;
+            }
         }
     }
 

@@ -34,6 +34,14 @@ public interface ContentStore extends AutoCloseable {
     /** Writes a blob whose content the source supplies; a blob already present is not written again. */
     void putBlob(Descriptor descriptor, BlobSource source) throws StoreException;
 
+    /**
+     * Starts an upload whose digest is known only at its end (see {@link BlobUpload}); empty where this store has
+     * no such thing or could not open one: the blob is then written with {@link #putBlob} once it is complete.
+     */
+    default Optional<BlobUpload> startUpload() {
+        return Optional.empty();
+    }
+
     /** A manifest by tag or digest, with its raw bytes; empty when absent. */
     Optional<RawManifest> getManifest(String tagOrDigest) throws StoreException;
 

@@ -10,15 +10,21 @@ import io.polyarch.oci.ImageManifest;
 import io.polyarch.oci.MediaType;
 import io.polyarch.oci.OciJson;
 import io.polyarch.oci.RawManifest;
+import io.polyarch.store.BlobUpload;
 import io.polyarch.store.StoreException;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.FilterOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Turns the tar stream of {@code docker save} (the classic layout with {@code manifest.json}, or the OCI layout
@@ -38,9 +44,26 @@ public final class DockerArchive {
     }
 
     public static RawManifest importTo(InputStream tarStream, OciLayoutStore out, boolean oci) throws IOException, BuildException {
+        return importTo(tarStream, out, oci, Optional::empty, note -> {
+        });
+    }
+
+    /**
+     * As {@link #importTo(InputStream, OciLayoutStore, boolean)}, and the image's top layer (the one the build made
+     * last, so the one least likely to be in the registry already) is also streamed to {@code upload} as it is
+     * compressed, so the registry has it when the import ends. Only the classic archive says which layer is the top
+     * one before its bytes come (its per-layer {@code json}, which comes first, carries the image config); lower
+     * layers are usually the base image's and unchanged, and are left to the push, which skips blobs already there.
+     *
+     * @param upload opens a streamed upload to the destination, or gives none
+     * @param notes  what happened to the streamed upload, for the build log
+     */
+    public static RawManifest importTo(InputStream tarStream, OciLayoutStore out, boolean oci, Supplier<Optional<BlobUpload>> upload,
+                                       Consumer<String> notes) throws IOException, BuildException {
         MediaType layerType = oci ? MediaType.OCI_LAYER_GZIP : MediaType.DOCKER_LAYER_GZIP;
         Map<String, byte[]> small = new HashMap<>();
         Map<String, Layer> layers = new HashMap<>();
+        String topLayer = null;
         TarReader tar = new TarReader(tarStream);
         TarReader.Entry e;
         try {
@@ -48,7 +71,11 @@ public final class DockerArchive {
                 if (!e.isFile()) continue;
                 String name = normalize(e.name());
                 if (e.size() <= SMALL) {
-                    small.put(name, tar.content().readAllBytes());
+                    byte[] content = tar.content().readAllBytes();
+                    small.put(name, content);
+                    if (name.endsWith("/json") && isTopLayerJson(content)) topLayer = name.substring(0, name.length() - "json".length()) + "layer.tar";
+                } else if (name.equals(topLayer)) {
+                    layers.put(name, compressAndStream(tar.content(), out, layerType, upload, notes));
                 } else {
                     layers.put(name, compress(tar.content(), out, layerType));
                 }
@@ -100,6 +127,46 @@ public final class DockerArchive {
         try (OciLayoutStore.BlobWriter w = out.newBlobWriter()) {
             AdaptiveGzip.Result r = AdaptiveGzip.compress(in, w);
             return new Layer(r.diffId(), w.commit(type));
+        }
+    }
+
+    private static Layer compressAndStream(InputStream in, OciLayoutStore out, MediaType type, Supplier<Optional<BlobUpload>> upload,
+                                           Consumer<String> notes) throws IOException, StoreException {
+        Optional<BlobUpload> up = upload.get();
+        if (up.isEmpty()) return compress(in, out, type);
+        BlobUpload u = up.get();
+        Layer layer;
+        try (OciLayoutStore.BlobWriter w = out.newBlobWriter()) {
+            OutputStream tee = new FilterOutputStream(w) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    w.write(b, off, len);
+                    u.write(b, off, len);
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[]{(byte) b}, 0, 1);
+                }
+            };
+            AdaptiveGzip.Result r = AdaptiveGzip.compress(in, tee);
+            layer = new Layer(r.diffId(), w.commit(type));
+        } catch (IOException | StoreException | RuntimeException ex) {
+            u.abort();
+            throw ex;
+        }
+        String failed = u.commit(layer.compressed());
+        notes.accept(failed == null ? "sent layer " + layer.compressed().digest().shortHex() + " to the registry during the export"
+                : "could not send layer " + layer.compressed().digest().shortHex() + " during the export (" + failed + "); the push sends it");
+        return layer;
+    }
+
+    /** The classic archive's per-layer json: only the top layer's carries the image's config. */
+    private static boolean isTopLayerJson(byte[] json) {
+        try {
+            return OciJson.mapper().readTree(json).has("config");
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

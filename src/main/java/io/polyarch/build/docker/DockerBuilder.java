@@ -214,7 +214,7 @@ public final class DockerBuilder implements Builder {
             } catch (IOException ex) {
                 throw new BuildException("docker build for " + req.platform() + " reported no image ID (" + iidFile + "): " + ex.getMessage());
             }
-            return export(req, e, engineMs, id);
+            return export(req, e, engineMs, id, log);
         } finally {
             if (locked) engineLock.unlock();
         }
@@ -251,12 +251,13 @@ public final class DockerBuilder implements Builder {
         if (code != 0) throw new BuildException("test `" + command + "` failed (exit " + code + "):\n" + tail.text());
     }
 
-    private BuildOutput export(BuildRequest req, Map<String, String> e, long engineMs, String imageId) throws BuildException, InterruptedException {
+    private BuildOutput export(BuildRequest req, Map<String, String> e, long engineMs, String imageId, BuildLog log)
+            throws BuildException, InterruptedException {
         Path layoutDir = req.scratch().resolve("layout");
         try {
             OciLayoutStore layout = OciLayoutStore.open(layoutDir, true);
             RawManifest m = runner.read(List.of(binary, "save", imageId), e,
-                    in -> DockerArchive.importTo(in, layout, req.oci()));
+                    in -> DockerArchive.importTo(in, layout, req.oci(), req.uploads(), log::line));
             return new BuildOutput(layoutDir, m.digest(), engineMs, imageId);
         } catch (StoreException ex) {
             throw new BuildException("cannot write the built image to " + layoutDir + ": " + ex.getMessage(), ex);

@@ -141,6 +141,12 @@ public final class PipelineRunner {
         }
         try {
             Map<String, Optional<RawManifest>> baseCache = new HashMap<>();
+            // builders stream a layer to the destination while they export it; the destination is opened below
+            java.util.concurrent.atomic.AtomicReference<ContentStore> openTarget = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.function.Supplier<Optional<io.polyarch.store.BlobUpload>> uploads = () -> {
+                ContentStore t = openTarget.get();
+                return t == null ? Optional.empty() : t.startUpload();
+            };
             Map<Path, Digest> contextDigests = new HashMap<>();
             Dag.Builder<Node> dag = Dag.builder();
             Map<String, CellState> cells = new LinkedHashMap<>();
@@ -190,7 +196,8 @@ public final class PipelineRunner {
                     }
                     BuildRequest req = new BuildRequest(context, dockerfile, p, args, v.target(), scratch, name, pinned.insecure(), serialize,
                             dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(BuildKeys.LABEL, key),
-                            dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v, arch)).toString() : null);
+                            dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v, arch)).toString() : null,
+                            uploads);
                     List<String> archTags = spec.archTags() ? Tags.archTags(vp.tags(), arch) : List.of();
                     Job job = new Job(cell, p, b, req, archTags, pinned.finalBase(df, v.target()), spec.test(), key);
                     jobsByCell.put(cell, job);
@@ -221,6 +228,7 @@ public final class PipelineRunner {
             int parallel = spec.parallelism() > 0 ? spec.parallelism() : jobsByCell.size();
             DagRunner.Result result;
             try (ContentStore target = stores.open(dest, true)) {
+                openTarget.set(target);
                 result = new DagRunner(new DagRunner.Options(Math.max(1, parallel), spec.fastFail())).run(graph, node -> {
                     Node n = node.payload();
                     switch (n.kind()) {
@@ -392,7 +400,8 @@ public final class PipelineRunner {
                     + ") in the destination: this platform's build job has not pushed it, or its inputs differ from this checkout's");
         }
         // the base's layer list is fetched while the engine builds; it is only compared afterwards. A platform thread: with
-        // a virtual one, the process took 0.3 s longer to end after System.exit (measured, cause not found)
+        // a virtual one, the process took 0.3 s longer to end after System.exit (its socket I/O starts the JVM's poller
+        // thread, which waits in native code, and HotSpot's exit waits up to 0.3 s for threads in native to settle)
         java.util.concurrent.CompletableFuture<List<Digest>> base = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return baseLayers(j);
@@ -440,16 +449,29 @@ public final class PipelineRunner {
             if (layout != null) {
                 new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, c.image.blobs());
                 target.putManifest(c.manifest, null);
-                // in an OCI layout, extra ref names confuse tools that pick images by name (oci-image-tool); no reuse there
-                if (!j.request().oci()) {
-                    if (j.key() != null) putTag(j, c, target, BuildKeys.tag(j.key()));
-                    if (j.request().cacheFrom() != null) putTag(j, c, target, j.request().cacheFrom().substring(j.request().cacheFrom().lastIndexOf(':') + 1));
-                }
             }
+            // every tag at once: each is a round trip or two (HEAD, then PUT where it points elsewhere). Platform threads:
+            // a virtual thread's socket I/O starts the JVM's poller, whose thread sits in native code and holds up the
+            // JVM's exit by 0.3 s (HotSpot waits that long for threads in native to settle)
             List<String> written = new ArrayList<>();
-            for (String t : j.archTags()) {
-                target.tag(c.manifest, t);
-                written.add(t);
+            try (var pool = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("tag-", 0).factory())) {
+                // in an OCI layout, extra ref names confuse tools that pick images by name (oci-image-tool); no reuse there
+                if (layout != null && !j.request().oci()) {
+                    if (j.key() != null) pool.submit(() -> putTag(j, c, target, BuildKeys.tag(j.key())));
+                    String cache = j.request().cacheFrom();
+                    if (cache != null) pool.submit(() -> putTag(j, c, target, cache.substring(cache.lastIndexOf(':') + 1)));
+                }
+                List<java.util.concurrent.Future<Boolean>> archTags = new ArrayList<>();
+                for (String t : j.archTags()) archTags.add(pool.submit(() -> target.tag(c.manifest, t)));
+                for (int i = 0; i < archTags.size(); i++) {
+                    try {
+                        archTags.get(i).get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (e.getCause() instanceof Exception ex) throw ex;
+                        throw e;
+                    }
+                    written.add(j.archTags().get(i));
+                }
             }
             c.pushMs = ms(tp);
             long size = c.manifest.size() + c.image.blobs().stream().mapToLong(Descriptor::size).sum();

@@ -66,8 +66,9 @@ public final class JdkTransport implements Transport, AutoCloseable {
                     throw new UncheckedIOException(e);
                 }
             });
-            publisher = HttpRequest.BodyPublishers.fromPublisher(stream, body.length());
-            if (body.length() == 0) publisher = HttpRequest.BodyPublishers.noBody();
+            // a negative length is a body streamed as it is produced: sent with chunked transfer encoding
+            publisher = body.length() < 0 ? stream : body.length() == 0 ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.fromPublisher(stream, body.length());
         }
         b.method(request.method(), publisher);
         String host = request.uri().getHost() + (request.uri().getPort() > 0 ? ":" + request.uri().getPort() : "");

@@ -53,7 +53,10 @@ public record Request(String method, URI uri, Map<String, List<String>> headers,
         return null;
     }
 
-    /** A request body with a known length that can be read more than once. */
+    /**
+     * A request body that can be read more than once, of a known length; or, with a negative length, streamed as it
+     * is produced (chunked), which can be sent once only: a second {@link #open} fails, and so does the request.
+     */
     public interface Body {
         long length();
 

@@ -18,7 +18,8 @@ import java.util.Set;
  * bodies about twice as fast as java.net.http on a cold JVM (measured in bench/copy.sh: java.net.http's
  * reactive body pipeline costs more than the copy itself for a short-lived CLI). Redirects are off (the
  * client follows them, without credentials for other hosts). PATCH, which HttpURLConnection cannot send,
- * goes to the {@code fallback} transport.
+ * goes to {@link StreamingSocketTransport} when its body is streamed (and no proxy is set), else to the
+ * {@code fallback} transport.
  */
 public final class UrlConnectionTransport implements Transport, AutoCloseable {
     private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
@@ -27,10 +28,12 @@ public final class UrlConnectionTransport implements Transport, AutoCloseable {
     private final Set<String> insecureHosts;
     /** Built on first PATCH only: creating a java.net.http client costs ~0.2 s of start-up. */
     private volatile JdkTransport fallback;
+    private final StreamingSocketTransport streaming;
 
     public UrlConnectionTransport(Duration connectTimeout, Set<String> insecureHosts) {
         this.connectTimeout = connectTimeout;
         this.insecureHosts = Set.copyOf(insecureHosts);
+        this.streaming = new StreamingSocketTransport(connectTimeout, insecureHosts);
     }
 
     private JdkTransport fallback() {
@@ -46,7 +49,10 @@ public final class UrlConnectionTransport implements Transport, AutoCloseable {
 
     @Override
     public Response send(Request request) throws IOException, InterruptedException {
-        if (!Set.of("GET", "HEAD", "POST", "PUT", "DELETE").contains(request.method())) return fallback().send(request);
+        if (!Set.of("GET", "HEAD", "POST", "PUT", "DELETE").contains(request.method())) {
+            boolean streamed = request.body() != null && request.body().length() < 0;
+            return streamed && StreamingSocketTransport.handles(request.uri()) ? streaming.send(request) : fallback().send(request);
+        }
         HttpURLConnection c = (HttpURLConnection) request.uri().toURL().openConnection();
         c.setInstanceFollowRedirects(false);
         c.setUseCaches(false);
@@ -65,9 +71,10 @@ public final class UrlConnectionTransport implements Transport, AutoCloseable {
             if (request.body() != null || request.method().equals("POST") || request.method().equals("PUT")) {
                 long length = request.body() == null ? 0 : request.body().length();
                 c.setDoOutput(true);
-                c.setFixedLengthStreamingMode(length);
+                if (length < 0) c.setChunkedStreamingMode(BUFFER);
+                else c.setFixedLengthStreamingMode(length);
                 try (OutputStream out = c.getOutputStream()) {
-                    if (request.body() != null && length > 0) {
+                    if (request.body() != null && length != 0) {
                         try (InputStream in = request.body().open()) {
                             byte[] buf = new byte[BUFFER];
                             int n;
