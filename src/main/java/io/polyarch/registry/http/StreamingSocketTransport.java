@@ -24,8 +24,8 @@ import java.util.Set;
 /**
  * HTTP/1.1 over a plain or TLS socket, one connection per request, for the one request the other transports send
  * badly: a PATCH whose body is streamed as it is produced (a layer during its export). HttpURLConnection cannot send
- * PATCH; java.net.http can, but in a run of the benchmark it added about 0.7 s of process CPU for one 25 MB body
- * (client set-up and its reactive body pipeline, 16 KiB at a time), where this writes the produced chunks straight
+ * PATCH; java.net.http can, but in the benchmark's run it cost far more CPU for one 25 MB body (client set-up and
+ * its reactive body pipeline, 16 KiB at a time) than the upload itself, where this writes the produced chunks straight
  * to the socket with chunked framing. Takes only requests it can send directly: no proxy configured for the URI
  * ({@link #handles}).
  */
