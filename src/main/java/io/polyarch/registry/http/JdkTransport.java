@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
  * Hosts named insecure get a client that does not verify TLS certificates.
  */
 public final class JdkTransport implements Transport, AutoCloseable {
-    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
     private final HttpClient verified;
     private final Set<String> insecureHosts;
     private volatile HttpClient unverified;
@@ -52,7 +51,7 @@ public final class JdkTransport implements Transport, AutoCloseable {
     public Response send(Request request) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(request.uri());
         request.headers().forEach((k, vs) -> {
-            if (!RESTRICTED.contains(k.toLowerCase(java.util.Locale.ROOT))) vs.forEach(v -> b.header(k, v));
+            if (!Request.TRANSPORT_HEADERS.contains(k.toLowerCase(java.util.Locale.ROOT))) vs.forEach(v -> b.header(k, v));
         });
         HttpRequest.BodyPublisher publisher;
         if (request.body() == null) {

@@ -22,6 +22,13 @@ public record Request(String method, URI uri, Map<String, List<String>> headers,
         headers = Map.copyOf(headers);
     }
 
+    /**
+     * Headers a transport sets itself from the request (framing, connection, host) and never copies from the
+     * caller's headers, lower case.
+     */
+    static final java.util.Set<String> TRANSPORT_HEADERS = java.util.Set.of("connection", "content-length", "expect", "host", "upgrade",
+            "transfer-encoding");
+
     public static Request get(URI uri) {
         return new Request("GET", uri, Map.of(), null, true);
     }

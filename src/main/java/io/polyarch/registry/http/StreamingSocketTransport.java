@@ -30,7 +30,6 @@ import java.util.Set;
  * ({@link #handles}).
  */
 final class StreamingSocketTransport implements Transport {
-    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade", "transfer-encoding");
     private static final int BUFFER = 256 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
     private final Duration connectTimeout;
@@ -97,7 +96,7 @@ final class StreamingSocketTransport implements Transport {
         h.append(request.method()).append(' ').append(target).append(" HTTP/1.1\r\n");
         h.append("Host: ").append(authority).append("\r\n");
         request.headers().forEach((k, vs) -> {
-            if (!RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) vs.forEach(v -> h.append(k).append(": ").append(v).append("\r\n"));
+            if (!Request.TRANSPORT_HEADERS.contains(k.toLowerCase(Locale.ROOT))) vs.forEach(v -> h.append(k).append(": ").append(v).append("\r\n"));
         });
         long length = request.body() == null ? 0 : request.body().length();
         if (length < 0) h.append("Transfer-Encoding: chunked\r\n");

@@ -22,7 +22,6 @@ import java.util.Set;
  * {@code fallback} transport.
  */
 public final class UrlConnectionTransport implements Transport, AutoCloseable {
-    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
     private static final int BUFFER = 256 * 1024;
     private final Duration connectTimeout;
     private final Set<String> insecureHosts;
@@ -65,7 +64,7 @@ public final class UrlConnectionTransport implements Transport, AutoCloseable {
         }
         c.setRequestMethod(request.method());
         request.headers().forEach((k, vs) -> {
-            if (!RESTRICTED.contains(k.toLowerCase(Locale.ROOT))) vs.forEach(v -> c.addRequestProperty(k, v));
+            if (!Request.TRANSPORT_HEADERS.contains(k.toLowerCase(Locale.ROOT))) vs.forEach(v -> c.addRequestProperty(k, v));
         });
         try {
             if (request.body() != null || request.method().equals("POST") || request.method().equals("PUT")) {
