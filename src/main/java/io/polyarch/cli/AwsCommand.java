@@ -16,14 +16,7 @@ import java.util.concurrent.Callable;
 @Command(name = "aws", description = "Run the same pipeline on AWS: CodePipeline with native CodeBuild builders per platform.",
         mixinStandardHelpOptions = true,
         subcommands = {AwsCommand.Synth.class, AwsCommand.Deploy.class, AwsCommand.Status.class, AwsCommand.Destroy.class})
-final class AwsCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: polyarch aws synth --help");
-    }
+final class AwsCommand extends GroupCommand {
 
     @Command(name = "synth", mixinStandardHelpOptions = true,
             description = {"Write the CloudFormation template (JSON) for the pipeline in the config: ECR repository (unless exists: true),",

@@ -8,14 +8,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "export", description = "Render the pipeline for another CI system.", mixinStandardHelpOptions = true,
         subcommands = ExportCommand.CodebuildBatch.class)
-final class ExportCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: polyarch export codebuild-batch --help");
-    }
+final class ExportCommand extends GroupCommand {
 
     @Command(name = "codebuild-batch", mixinStandardHelpOptions = true,
             description = {"Write a CodeBuild batch buildspec (build-graph): one build per platform on its native image running",

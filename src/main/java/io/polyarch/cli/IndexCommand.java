@@ -21,14 +21,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "index", description = "Create multi-platform indexes.", mixinStandardHelpOptions = true,
         subcommands = IndexCommand.Create.class)
-final class IndexCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: polyarch index create --help");
-    }
+final class IndexCommand extends GroupCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create one index (manifest list) from images and/or indexes and push it under every tag.",

@@ -27,14 +27,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "soci", description = "SOCI (Seekable OCI) indexes for lazy loading on AWS Fargate and ECS.", mixinStandardHelpOptions = true,
         subcommands = SociCommand.Create.class)
-final class SociCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "missing subcommand: polyarch soci create --help");
-    }
+final class SociCommand extends GroupCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create a SOCI index for an image straight from the registry (or an OCI layout): no containerd, no soci CLI.",
