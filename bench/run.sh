@@ -32,7 +32,7 @@ cold() {
   "$D" images --format '{{.Repository}}:{{.Tag}}' | grep -E "^($reg/|polyarch-build/)" | xargs -r "$D" rmi -f >/dev/null 2>&1 || true
 }
 
-p_times=(); s_times=(); overheads=()
+p_times=(); s_times=(); overheads=(); phases=()
 for i in $(seq 1 "$RUNS"); do
   for who in polyarch script; do
     cold
@@ -42,6 +42,17 @@ for i in $(seq 1 "$RUNS"); do
       t1="$(now)"; wall="$(elapsed "$t0" "$t1")"; p_times+=("$wall")
       engine="$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['durationsMs']; print(max(v for k,v in d.items() if k.startswith('engine:'))/1000)" "$work/p$i.json")"
       overheads+=("$(python3 -c "print(f'{$wall - $engine:.3f}')")")
+      # where the overhead goes, from the run's own --json durations: process start and exit (wall time outside the
+      # run's own clock), preparation (config to builds started), and for the platform whose engine build ended last:
+      # its export (build time beyond the engine's), push and the index publish
+      phases+=("$(python3 - "$work/p$i.json" "$wall" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))['durationsMs']; wall = float(sys.argv[2]) * 1000
+last = max((k for k in d if k.startswith('engine:')), key=lambda k: d[k]).split(':', 1)[1]
+pub = sum(v for k, v in d.items() if k.startswith('job:publish'))
+print(f"{wall - d['total']:.0f} {d['prepare']} {d['build:' + last] - d['engine:' + last]} {d['push:' + last]} {pub}")
+PY
+)")
       echo "run $i polyarch: ${wall}s (longest engine build ${engine}s, overhead ${overheads[-1]}s)"
     else
       bash "$ROOT/bench/handmade.sh" "$reg/s$i" "$short" "$work/app"
@@ -57,3 +68,9 @@ for i in $(seq 1 "$RUNS"); do
 done
 pm="$(median "${p_times[@]}")"; sm="$(median "${s_times[@]}")"; om="$(median "${overheads[@]}")"
 echo "median polyarch ${pm}s, script ${sm}s, ratio polyarch/script $(python3 -c "print(f'{$pm/$sm:.2f}')")x; polyarch overhead beyond the builds ${om}s"
+python3 - "${phases[@]}" <<'PY'
+import statistics, sys
+rows = [list(map(float, a.split())) for a in sys.argv[1:]]
+names = ["process start+exit", "prepare", "last platform's export", "its push", "index publish"]
+print("polyarch overhead by phase (median ms): " + ", ".join(f"{n} {statistics.median(r[i] for r in rows):.0f}" for i, n in enumerate(names)))
+PY

@@ -32,9 +32,11 @@ public final class IndexCreator {
     private final Stores stores;
     private final BlobTransfer blobs;
     private final Progress progress;
+    private final int jobs;
 
     public IndexCreator(Stores stores, int jobs, Progress progress) {
         this.stores = stores;
+        this.jobs = Math.max(1, jobs);
         this.blobs = new BlobTransfer(jobs, progress);
         this.progress = progress;
     }
@@ -100,11 +102,16 @@ public final class IndexCreator {
         if (spec.target().digest() != null) throw new InvalidInputException("--to " + spec.target() + " names a digest; give a repository and tag");
         List<ContentStore> opened = new ArrayList<>();
         try (ContentStore target = stores.open(spec.target(), true)) {
-            List<Child> children = new ArrayList<>();
+            List<ContentStore> sourceStores = new ArrayList<>();
             for (Source s : spec.sources()) {
                 ContentStore store = s.ref().sameLocation(spec.target()) ? target : stores.open(s.ref(), false);
                 if (store != target) opened.add(store);
-                children.addAll(resolve(s, store, spec.keepAttestations()));
+                sourceStores.add(store);
+            }
+            // the sources are read at once (each a manifest and a config, a round trip apiece), kept in the order given
+            List<Child> children = new ArrayList<>();
+            for (List<Child> cs : eachAtOnce(spec.sources().size(), i -> resolve(spec.sources().get(i), sourceStores.get(i), spec.keepAttestations()))) {
+                children.addAll(cs);
             }
             checkDuplicates(children);
             validate(children);
@@ -147,6 +154,45 @@ public final class IndexCreator {
             return new Result(spec.target().withTag(null).toString(), raw.descriptor(), entries, written, unchanged);
         } finally {
             for (ContentStore s : opened) s.close();
+        }
+    }
+
+    private interface Work<T> {
+        T run(int i) throws StoreException, InvalidInputException;
+    }
+
+    /** {@code work(0..n-1)}, up to {@code jobs} at once on platform threads; results in order, the first failure thrown. */
+    private <T> List<T> eachAtOnce(int n, Work<T> work) throws StoreException, InvalidInputException {
+        if (n == 1 || jobs == 1) {
+            List<T> out = new ArrayList<>();
+            for (int i = 0; i < n; i++) out.add(work.run(i));
+            return out;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.min(n, jobs),
+                Thread.ofPlatform().daemon().name("index-source-", 0).factory());
+        try {
+            List<java.util.concurrent.Future<T>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                fs.add(pool.submit(() -> work.run(k)));
+            }
+            List<T> out = new ArrayList<>();
+            for (java.util.concurrent.Future<T> f : fs) {
+                try {
+                    out.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof StoreException se) throw se;
+                    if (e.getCause() instanceof InvalidInputException ie) throw ie;
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StoreException("create index", "interrupted");
+                }
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
         }
     }
 

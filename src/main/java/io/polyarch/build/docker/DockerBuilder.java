@@ -13,10 +13,10 @@ import io.polyarch.oci.RawManifest;
 import io.polyarch.store.StoreException;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -65,17 +65,19 @@ public final class DockerBuilder implements Builder {
                                        throws BuildException, InterruptedException {
         Map<String, String> env = new HashMap<>(baseEnv);
         if (endpoint != null) env.put("DOCKER_HOST", endpoint);
-        List<String> candidates = new ArrayList<>(new LinkedHashSet<>(binary != null ? List.of(binary) : List.of("docker", "/usr/bin/docker")));
+        List<String> candidates = binary != null ? List.of(binary) : defaultCandidates(env);
         List<String> problems = new ArrayList<>();
         DockerBuilder legacyFallback = null;
-        // every candidate's two probes at once: each is a process start and an engine round trip
+        // Every candidate's probes at once: each is a process start and an engine round trip. `buildx version` only
+        // where a buildx plugin could be found: without one it is a client start that can only fail.
+        boolean buildxPossible = buildxPluginMayExist(env);
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> versions = new HashMap<>();
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> buildxes = new HashMap<>();
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (String bin : candidates) {
                 versions.put(bin, pool.submit(() -> runner.run(List.of(bin, "version", "--format",
                         "{{.Client.Version}}|{{.Server.Version}}|{{.Server.Os}}/{{.Server.Arch}}"), env)));
-                buildxes.put(bin, pool.submit(() -> runner.run(List.of(bin, "buildx", "version"), env)));
+                if (buildxPossible) buildxes.put(bin, pool.submit(() -> runner.run(List.of(bin, "buildx", "version"), env)));
             }
         }
         for (String bin : candidates) {
@@ -101,7 +103,7 @@ public final class DockerBuilder implements Builder {
             }
             boolean buildx;
             try {
-                buildx = buildxes.get(bin).get().exit() == 0;
+                buildx = buildxes.containsKey(bin) && buildxes.get(bin).get().exit() == 0;
             } catch (java.util.concurrent.ExecutionException e) {
                 buildx = false; // no buildx plugin
             }
@@ -120,6 +122,49 @@ public final class DockerBuilder implements Builder {
         if (legacyFallback != null) return legacyFallback;
         throw new BuildException("no usable docker client: " + String.join("; ", problems)
                 + ". Start the engine (dockerd), set builder.docker.binary, or use builder: buildah");
+    }
+
+    /** {@code docker} as PATH finds it, then Debian's {@code /usr/bin/docker}; once when both are the same file. */
+    static List<String> defaultCandidates(Map<String, String> env) {
+        List<String> out = new ArrayList<>(List.of("docker", "/usr/bin/docker"));
+        Path onPath = null;
+        for (String dir : env.getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
+            Path c = Path.of(dir, "docker");
+            if (Files.isRegularFile(c) && Files.isExecutable(c)) {
+                onPath = c;
+                break;
+            }
+        }
+        try {
+            Path debian = Path.of("/usr/bin/docker");
+            if (onPath != null && Files.exists(debian) && Files.isSameFile(onPath, debian)) out.remove("/usr/bin/docker");
+        } catch (java.io.IOException e) {
+            // keep both
+        }
+        return out;
+    }
+
+    /**
+     * Whether {@code docker buildx} could exist: a {@code docker-buildx} file in one of the directories the docker
+     * client loads plugins from (its config directory's {@code cli-plugins} and the system ones). Off Linux, or when
+     * the client config names extra plugin directories, it is assumed to exist, and the probe decides.
+     */
+    static boolean buildxPluginMayExist(Map<String, String> env) {
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return true;
+        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+        Path config = env.containsKey("DOCKER_CONFIG") ? Path.of(env.get("DOCKER_CONFIG")) : Path.of(home, ".docker");
+        try {
+            Path json = config.resolve("config.json");
+            if (Files.isRegularFile(json) && Files.readString(json).contains("cliPluginsExtraDirs")) return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            return true;
+        }
+        for (Path dir : List.of(config.resolve("cli-plugins"), Path.of("/usr/local/lib/docker/cli-plugins"),
+                Path.of("/usr/local/libexec/docker/cli-plugins"), Path.of("/usr/lib/docker/cli-plugins"), Path.of("/usr/libexec/docker/cli-plugins"))) {
+            if (Files.exists(dir.resolve("docker-buildx"))) return true;
+        }
+        return false;
     }
 
     private static int major(String version) {

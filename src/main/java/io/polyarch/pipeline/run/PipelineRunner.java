@@ -131,7 +131,28 @@ public final class PipelineRunner {
         if (src.dirty()) notes.add("the working tree has uncommitted changes: they are built, and tagged as commit " + Tags.commitShort(src.commit()));
         notes.forEach(listener::note);
 
+        // Every FROM image's lookup and the destination's check start now, on their own threads, while the engines are
+        // asked who they are (each a process start and a round trip); the pins below wait for them.
         Builders builders = new Builders(spec.builder(), opts.commands(), opts.env(), opts.host());
+        background("engine-probe", () -> {
+            for (Platform p : spec.platforms()) {
+                try {
+                    builders.forPlatform(p);
+                } catch (RunFailedException | InterruptedException | RuntimeException e) {
+                    return null; // asked again below, where it fails the run
+                }
+            }
+            return null;
+        });
+        BaseLookups lookups = new BaseLookups();
+        for (VariantPlan vp : plans) {
+            for (Platform p : spec.platforms()) {
+                for (FromImage f : fromImages(vp.dockerfile(), p, opts.host(), jobArgs(spec, vp.variant(), p))) {
+                    if (f.ref() != null && f.ref().digest() == null) lookups.start(f.ref());
+                }
+            }
+        }
+        java.util.concurrent.CompletableFuture<String> destinationCheck = background("preflight", () -> preflight(dest));
         Path runDir;
         try {
             Files.createDirectories(opts.tempDir());
@@ -139,8 +160,8 @@ public final class PipelineRunner {
         } catch (IOException e) {
             throw new RunFailedException("cannot create a scratch directory in " + opts.tempDir() + ": " + e.getMessage());
         }
+        List<java.util.concurrent.CompletableFuture<Void>> cleanups = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
-            Map<String, Optional<RawManifest>> baseCache = new HashMap<>();
             // builders stream a layer to the destination while they export it; the destination is opened below
             java.util.concurrent.atomic.AtomicReference<ContentStore> openTarget = new java.util.concurrent.atomic.AtomicReference<>();
             java.util.function.Supplier<Optional<io.polyarch.store.BlobUpload>> uploads = () -> {
@@ -171,11 +192,9 @@ public final class PipelineRunner {
                         }
                     }
                     String arch = spec.archName(p);
-                    Map<String, String> args = new LinkedHashMap<>(spec.buildArgs());
-                    args.putAll(v.vars());
-                    if (!spec.archBuildArg().isEmpty()) args.put(spec.archBuildArg(), arch);
+                    Map<String, String> args = jobArgs(spec, v, p);
                     Path scratch = Files.createDirectories(runDir.resolve(vi + "-" + p.key().replace('/', '-')));
-                    Pinned pinned = pin(df, p, b, args, baseCache);
+                    Pinned pinned = pin(df, p, b, args, lookups);
                     Path dockerfile = vp.dockerfilePath();
                     if (!pinned.lines().isEmpty()) {
                         dockerfile = scratch.resolve("Dockerfile");
@@ -219,7 +238,8 @@ public final class PipelineRunner {
                 }
                 if (opts.publish()) dag.add(publishId(v, dest), new Node(Kind.PUBLISH, vp, null), pushes, false);
             }
-            preflight(dest);
+            String unusable = await(destinationCheck);
+            if (unusable != null) throw new RunFailedException(unusable);
             long prepareMs = ms(t0);
 
             Dag<Node> graph = dag.build();
@@ -234,7 +254,15 @@ public final class PipelineRunner {
                     switch (n.kind()) {
                         case BUILD -> build(n.job(), cells.get(n.job().cell()), target);
                         case TEST -> test(n.job(), cells.get(n.job().cell()));
-                        case PUSH -> push(n.job(), cells.get(n.job().cell()), target);
+                        case PUSH -> {
+                            push(n.job(), cells.get(n.job().cell()), target);
+                            // the pushed image's scratch (its exported layout) goes while the rest of the run goes on
+                            Path scratch = n.job().request().scratch();
+                            cleanups.add(background("cleanup", () -> {
+                                deleteTree(scratch);
+                                return null;
+                            }));
+                        }
                         case SOCI -> soci(n.job(), cells.get(n.job().cell()), target, spec.soci());
                         case PUBLISH -> {
                             try {
@@ -272,6 +300,7 @@ public final class PipelineRunner {
             throw new RunFailedException("cannot prepare the build in " + runDir + ": " + e.getMessage());
         } finally {
             builders.close();
+            cleanups.forEach(java.util.concurrent.CompletableFuture::join);
             deleteTree(runDir);
         }
     }
@@ -642,11 +671,12 @@ public final class PipelineRunner {
      * Reaches the destination with push access before any build starts, so that a wrong address or missing
      * credentials cost seconds, not a build's minutes.
      */
-    private void preflight(StoreRef dest) throws RunFailedException {
+    private String preflight(StoreRef dest) {
         try (ContentStore target = stores.open(dest, true)) {
             target.statBlob(Digest.sha256(new byte[0]));
+            return null;
         } catch (StoreException e) {
-            throw new RunFailedException("cannot use the destination " + dest + " (nothing was built): " + e.getMessage());
+            return "cannot use the destination " + dest + " (nothing was built): " + e.getMessage();
         }
     }
 
@@ -678,22 +708,34 @@ public final class PipelineRunner {
         }
     }
 
-    private Pinned pin(Dockerfile df, Platform p, Builder b, Map<String, String> buildArgs, Map<String, Optional<RawManifest>> cache)
-            throws InterruptedException {
+    /** The build args of one cell: the config's, the variant's variables, and the arch arg. */
+    private static Map<String, String> jobArgs(PipelineSpec spec, PipelineSpec.Variant v, Platform p) {
+        Map<String, String> args = new LinkedHashMap<>(spec.buildArgs());
+        args.putAll(v.vars());
+        if (!spec.archBuildArg().isEmpty()) args.put(spec.archBuildArg(), spec.archName(p));
+        return args;
+    }
+
+    /**
+     * A FROM line that names an image (not a stage, not scratch): the image with ARGs expanded and the platform it is
+     * pulled for; or, when it cannot be told, why not ({@code ref} null).
+     */
+    private record FromImage(Dockerfile.From from, String image, Reference ref, Platform platform, String problem) {
+    }
+
+    /** The images the FROM lines of {@code df} pull when it is built for {@code p} on an engine of platform {@code bp}. */
+    private static List<FromImage> fromImages(Dockerfile df, Platform p, Platform bp, Map<String, String> buildArgs) {
         Map<String, String> args = new HashMap<>(buildArgs);
-        Platform bp = b.nativePlatform();
         putPlatformArgs(args, "TARGET", p);
         putPlatformArgs(args, "BUILD", bp);
-        Map<Integer, String> lines = new HashMap<>();
-        List<String> problems = new ArrayList<>();
-        boolean insecure = false;
+        List<FromImage> out = new ArrayList<>();
         Set<String> stages = new HashSet<>();
         for (Dockerfile.From f : df.froms()) {
             try {
                 if (f.isStageOrScratch(stages)) continue;
                 String img = df.expand(f.image(), args);
                 if (img == null) {
-                    problems.add("FROM " + f.image() + " uses an ARG with no value");
+                    out.add(new FromImage(f, f.image(), null, null, "FROM " + f.image() + " uses an ARG with no value"));
                     continue;
                 }
                 if (stages.contains(img.toLowerCase(Locale.ROOT)) || img.equalsIgnoreCase("scratch")) continue;
@@ -701,56 +743,99 @@ public final class PipelineRunner {
                 if (f.platformFlag() != null) {
                     String flag = df.expand(f.platformFlag(), args);
                     if (flag == null) {
-                        problems.add("FROM --platform=" + f.platformFlag() + " uses an ARG with no value");
+                        out.add(new FromImage(f, img, null, null, "FROM --platform=" + f.platformFlag() + " uses an ARG with no value"));
                         continue;
                     }
                     fp = Platform.parse(flag);
                 }
-                Reference ref = Reference.parse(img);
-                insecure |= stores.registries().options().insecure(ref.registry());
-                if (ref.digest() != null) continue;
-                Optional<RawManifest> m = resolve(ref, cache);
+                out.add(new FromImage(f, img, Reference.parse(img), fp, null));
+            } catch (IllegalArgumentException e) {
+                out.add(new FromImage(f, f.image(), null, null, f.image() + ": " + e.getMessage()));
+            } finally {
+                if (f.stageName() != null) stages.add(f.stageName());
+            }
+        }
+        return out;
+    }
+
+    private Pinned pin(Dockerfile df, Platform p, Builder b, Map<String, String> buildArgs, BaseLookups lookups)
+            throws InterruptedException {
+        Map<Integer, String> lines = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        boolean insecure = false;
+        for (FromImage f : fromImages(df, p, b.nativePlatform(), buildArgs)) {
+            if (f.ref() == null) {
+                problems.add(f.problem());
+                continue;
+            }
+            Reference ref = f.ref();
+            insecure |= stores.registries().options().insecure(ref.registry());
+            if (ref.digest() != null) continue;
+            try {
+                Optional<RawManifest> m = lookups.get(ref);
                 if (m.isEmpty()) {
-                    problems.add(img + " not found");
+                    problems.add(f.image() + " not found");
                     continue;
                 }
                 Digest d = m.get().digest();
                 Manifest parsed = m.get().parse();
                 if (parsed instanceof ImageIndex idx) {
-                    final Platform want = fp;
                     Optional<Descriptor> child = idx.manifests().stream()
-                            .filter(x -> x.platform() != null && !x.isAttestation() && x.platform().matches(want)).findFirst();
+                            .filter(x -> x.platform() != null && !x.isAttestation() && x.platform().matches(f.platform())).findFirst();
                     if (child.isEmpty()) {
-                        problems.add(img + " has no " + want + " image");
+                        problems.add(f.image() + " has no " + f.platform() + " image");
                         continue;
                     }
                     d = child.get().digest();
                 }
-                lines.put(f.line(), ref.repositoryOnly().withDigest(d).toString());
+                lines.put(f.from().line(), ref.repositoryOnly().withDigest(d).toString());
             } catch (IllegalArgumentException | StoreException e) {
-                problems.add(f.image() + ": " + e.getMessage());
-            } finally {
-                if (f.stageName() != null) stages.add(f.stageName());
+                problems.add(f.from().image() + ": " + e.getMessage());
             }
         }
         return new Pinned(lines, problems.isEmpty(), insecure, problems);
     }
 
-    private Optional<RawManifest> resolve(Reference ref, Map<String, Optional<RawManifest>> cache) throws StoreException {
-        String key = ref.toString();
-        synchronized (cache) {
-            if (cache.containsKey(key)) return cache.get(key);
+    /** The manifests of FROM images, each looked up once per run, on its own thread from the moment it is known. */
+    private final class BaseLookups {
+        private final Map<String, java.util.concurrent.CompletableFuture<Optional<RawManifest>>> byRef = new java.util.concurrent.ConcurrentHashMap<>();
+
+        void start(Reference ref) {
+            byRef.computeIfAbsent(ref.toString(), k -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (ContentStore s = stores.open(new StoreRef.Registry(ref), false)) {
+                    return s.getManifest(ref.identifier());
+                } catch (io.polyarch.store.NotFoundException e) {
+                    return Optional.<RawManifest>empty();
+                } catch (StoreException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, r -> Thread.ofPlatform().daemon().name("base-lookup").start(r)));
         }
-        Optional<RawManifest> m;
-        try (ContentStore s = stores.open(new StoreRef.Registry(ref), false)) {
-            m = s.getManifest(ref.identifier());
-        } catch (io.polyarch.store.NotFoundException e) {
-            m = Optional.empty();
+
+        Optional<RawManifest> get(Reference ref) throws StoreException, InterruptedException {
+            start(ref);
+            try {
+                return byRef.get(ref.toString()).get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof StoreException se) throw se;
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            }
         }
-        synchronized (cache) {
-            cache.put(key, m);
+    }
+
+    /** {@code work} on a platform daemon thread (see build(): virtual threads' socket I/O delays the JVM's exit). */
+    private static <T> java.util.concurrent.CompletableFuture<T> background(String name, java.util.function.Supplier<T> work) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(work, r -> Thread.ofPlatform().daemon().name(name).start(r));
+    }
+
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
         }
-        return m;
     }
 
     private static void putPlatformArgs(Map<String, String> args, String prefix, Platform p) {
@@ -804,7 +889,7 @@ public final class PipelineRunner {
     private static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
+        } catch (IOException | java.io.UncheckedIOException ignored) {
             // scratch left in the temp dir
         }
     }
