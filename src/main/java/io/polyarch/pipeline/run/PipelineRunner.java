@@ -152,7 +152,10 @@ public final class PipelineRunner {
                 }
             }
         }
-        java.util.concurrent.CompletableFuture<String> destinationCheck = background("preflight", () -> preflight(dest));
+        java.util.concurrent.CompletableFuture<Void> destinationCheck = background("preflight", () -> {
+            preflight(dest);
+            return null;
+        });
         Path runDir;
         try {
             Files.createDirectories(opts.tempDir());
@@ -238,8 +241,11 @@ public final class PipelineRunner {
                 }
                 if (opts.publish()) dag.add(publishId(v, dest), new Node(Kind.PUBLISH, vp, null), pushes, false);
             }
-            String unusable = await(destinationCheck);
-            if (unusable != null) throw new RunFailedException(unusable);
+            try {
+                await(destinationCheck);
+            } catch (StoreException e) {
+                throw new RunFailedException("cannot use the destination " + dest + " (nothing was built): " + e.getMessage());
+            }
             long prepareMs = ms(t0);
 
             Dag<Node> graph = dag.build();
@@ -428,16 +434,8 @@ public final class PipelineRunner {
                     : "--reuse-only: no image with build key " + j.key().substring(0, 12) + " (tag " + BuildKeys.tag(j.key())
                     + ") in the destination: this platform's build job has not pushed it, or its inputs differ from this checkout's");
         }
-        // the base's layer list is fetched while the engine builds; it is only compared afterwards. A platform thread: with
-        // a virtual one, the process took 0.3 s longer to end after System.exit (its socket I/O starts the JVM's poller
-        // thread, which waits in native code, and HotSpot's exit waits up to 0.3 s for threads in native to settle)
-        java.util.concurrent.CompletableFuture<List<Digest>> base = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return baseLayers(j);
-            } catch (StoreException e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        }, r -> Thread.ofPlatform().daemon().name("base-check").start(r));
+        // the base's layer list is fetched while the engine builds; it is only compared afterwards
+        java.util.concurrent.CompletableFuture<List<Digest>> base = background("base-check", () -> baseLayers(j));
         try {
             BuildOutput out = j.builder().build(j.request(), line -> listener.log(j.cell(), line));
             c.output = out;
@@ -671,12 +669,9 @@ public final class PipelineRunner {
      * Reaches the destination with push access before any build starts, so that a wrong address or missing
      * credentials cost seconds, not a build's minutes.
      */
-    private String preflight(StoreRef dest) {
+    private void preflight(StoreRef dest) throws StoreException {
         try (ContentStore target = stores.open(dest, true)) {
             target.statBlob(Digest.sha256(new byte[0]));
-            return null;
-        } catch (StoreException e) {
-            return "cannot use the destination " + dest + " (nothing was built): " + e.getMessage();
         }
     }
 
@@ -801,38 +796,47 @@ public final class PipelineRunner {
         private final Map<String, java.util.concurrent.CompletableFuture<Optional<RawManifest>>> byRef = new java.util.concurrent.ConcurrentHashMap<>();
 
         void start(Reference ref) {
-            byRef.computeIfAbsent(ref.toString(), k -> java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            byRef.computeIfAbsent(ref.toString(), k -> background("base-lookup", () -> {
                 try (ContentStore s = stores.open(new StoreRef.Registry(ref), false)) {
                     return s.getManifest(ref.identifier());
                 } catch (io.polyarch.store.NotFoundException e) {
                     return Optional.<RawManifest>empty();
-                } catch (StoreException e) {
-                    throw new java.util.concurrent.CompletionException(e);
                 }
-            }, r -> Thread.ofPlatform().daemon().name("base-lookup").start(r)));
+            }));
         }
 
         Optional<RawManifest> get(Reference ref) throws StoreException, InterruptedException {
             start(ref);
-            try {
-                return byRef.get(ref.toString()).get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof StoreException se) throw se;
-                if (e.getCause() instanceof RuntimeException re) throw re;
-                throw new IllegalStateException(e.getCause());
-            }
+            return await(byRef.get(ref.toString()));
         }
     }
 
-    /** {@code work} on a platform daemon thread (see build(): virtual threads' socket I/O delays the JVM's exit). */
-    private static <T> java.util.concurrent.CompletableFuture<T> background(String name, java.util.function.Supplier<T> work) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(work, r -> Thread.ofPlatform().daemon().name(name).start(r));
+    /** Work for {@link #background}: a registry round trip or the like. */
+    private interface Work<T> {
+        T run() throws StoreException;
     }
 
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws InterruptedException {
+    /**
+     * {@code work} on a platform daemon thread. Not a virtual one: with those the process took 0.3 s longer to end
+     * after System.exit (their socket I/O starts the JVM's poller thread, which waits in native code, and HotSpot's
+     * exit waits up to 0.3 s for threads in native to settle).
+     */
+    private static <T> java.util.concurrent.CompletableFuture<T> background(String name, Work<T> work) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.run();
+            } catch (StoreException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, r -> Thread.ofPlatform().daemon().name(name).start(r));
+    }
+
+    /** The result of {@link #background} work, with the exception it threw. */
+    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws StoreException, InterruptedException {
         try {
             return f.get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreException se) throw se;
             if (e.getCause() instanceof RuntimeException re) throw re;
             throw new IllegalStateException(e.getCause());
         }
