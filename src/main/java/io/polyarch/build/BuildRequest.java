@@ -1,5 +1,7 @@
 package io.polyarch.build;
 
+import io.polyarch.oci.Descriptor;
+import io.polyarch.oci.Digest;
 import io.polyarch.oci.Platform;
 import io.polyarch.store.BlobUpload;
 
@@ -25,13 +27,22 @@ import java.util.function.Supplier;
  *                     platform's own, never another architecture's), or null; builders without BuildKit ignore it
  * @param uploads      opens a streamed upload to the destination, so a builder can send a layer while it exports it
  *                     (see {@link io.polyarch.store.BlobUpload}); none when null or empty
+ * @param baseLayers   the layers of the image's base, diff_id to its compressed blob in the base's repository, asked
+ *                     for when the export reaches them: a builder that exports layers itself names those blobs instead
+ *                     of compressing the layers again (the push then mounts or copies them from the base); none when null
  */
 public record BuildRequest(Path context, Path dockerfile, Platform platform, Map<String, String> buildArgs, String target,
                            Path scratch, String name, boolean insecureBases, boolean serialize, boolean oci, Map<String, String> labels,
-                           String cacheFrom, Supplier<Optional<BlobUpload>> uploads) {
+                           String cacheFrom, Supplier<Optional<BlobUpload>> uploads, Supplier<Map<Digest, Descriptor>> baseLayers) {
     public BuildRequest {
         buildArgs = Map.copyOf(buildArgs);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         if (uploads == null) uploads = Optional::empty;
+        if (baseLayers == null) baseLayers = Map::of;
+    }
+
+    public BuildRequest withBaseLayers(Supplier<Map<Digest, Descriptor>> layers) {
+        return new BuildRequest(context, dockerfile, platform, buildArgs, target, scratch, name, insecureBases, serialize, oci, labels,
+                cacheFrom, uploads, layers);
     }
 }

@@ -92,6 +92,17 @@ class RunIT {
         return Digest.sha256(r.out().getBytes(StandardCharsets.UTF_8));
     }
 
+    static JsonNode rawManifest(String ref) throws Exception {
+        var r = Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + ref)).requireOk("skopeo inspect " + ref);
+        return OciJson.readTree(r.out().getBytes(StandardCharsets.UTF_8), ref);
+    }
+
+    static List<String> layerDigests(JsonNode manifest) {
+        List<String> out = new ArrayList<>();
+        manifest.path("layers").forEach(l -> out.add(l.path("digest").asText()));
+        return out;
+    }
+
     static boolean tagExists(String ref) {
         return Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + ref)).code() == 0;
     }
@@ -150,6 +161,18 @@ class RunIT {
             String arch = Platform.parse(img.path("platform").asText()).architecture();
             assertEquals(Digest.parse(img.path("digest").asText()), skopeoDigest(repo + ":latest-" + arch));
             assertEquals(Digest.parse(img.path("digest").asText()), skopeoDigest(repo + ":" + short8 + "-" + arch));
+        }
+        // as with docker push, each image's lower layers are its base's own blobs (shared in the registry), not a second compression
+        JsonNode baseIndex = rawManifest(base);
+        for (JsonNode img : j.path("images")) {
+            String arch = Platform.parse(img.path("platform").asText()).architecture();
+            String baseChild = null;
+            for (JsonNode m : baseIndex.path("manifests")) {
+                if (m.path("platform").path("architecture").asText().equals(arch)) baseChild = m.path("digest").asText();
+            }
+            List<String> baseLayers = layerDigests(rawManifest(reg.host() + "/base@" + baseChild));
+            List<String> layers = layerDigests(rawManifest(repo + "@" + img.path("digest").asText()));
+            assertEquals(baseLayers, layers.subList(0, baseLayers.size()), arch + " image's base layers");
         }
         assertEquals("ARCH=arm64 machine=aarch64", dockerRun("linux/arm64", repo + ":" + short8));
         assertEquals("ARCH=amd64 machine=x86_64", dockerRun("linux/amd64", repo + ":" + short8));

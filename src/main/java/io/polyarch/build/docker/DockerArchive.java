@@ -18,6 +18,9 @@ import java.io.IOException;
 import java.io.FilterOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +47,7 @@ public final class DockerArchive {
     }
 
     public static RawManifest importTo(InputStream tarStream, OciLayoutStore out, boolean oci) throws IOException, BuildException {
-        return importTo(tarStream, out, oci, Optional::empty, note -> {
+        return importTo(tarStream, out, oci, Optional::empty, Map::of, note -> {
         });
     }
 
@@ -55,14 +58,22 @@ public final class DockerArchive {
      * one before its bytes come (its per-layer {@code json}, which comes first, carries the image config); lower
      * layers are usually the base image's and unchanged, and are left to the push, which skips blobs already there.
      *
+     * <p>Lower layers whose diff_id is in {@code known} (the base image's layers) are hashed, not compressed: the
+     * manifest names the base's own compressed blob, as {@code docker push} does, so the image shares those blobs
+     * with its base in the registry and the push mounts or copies them instead of uploading a second compression.
+     * Until its digest is known such a layer is spooled to a file; one that turns out not to be known is
+     * compressed from there on another thread while the archive is read on.
+     *
      * @param upload opens a streamed upload to the destination, or gives none
+     * @param known  the base image's layers: diff_id to its gzip blob; asked once, when the first lower layer comes
      * @param notes  what happened to the streamed upload, for the build log
      */
     public static RawManifest importTo(InputStream tarStream, OciLayoutStore out, boolean oci, Supplier<Optional<BlobUpload>> upload,
-                                       Consumer<String> notes) throws IOException, BuildException {
+                                       Supplier<Map<Digest, Descriptor>> known, Consumer<String> notes) throws IOException, BuildException {
         MediaType layerType = oci ? MediaType.OCI_LAYER_GZIP : MediaType.DOCKER_LAYER_GZIP;
         Map<String, byte[]> small = new HashMap<>();
         Map<String, Layer> layers = new HashMap<>();
+        Lower lower = new Lower(out, layerType, known);
         String topLayer = null;
         TarReader tar = new TarReader(tarStream);
         TarReader.Entry e;
@@ -77,9 +88,10 @@ public final class DockerArchive {
                 } else if (name.equals(topLayer)) {
                     layers.put(name, compressAndStream(tar.content(), out, layerType, upload, notes));
                 } else {
-                    layers.put(name, compress(tar.content(), out, layerType));
+                    lower.add(name, tar.content());
                 }
             }
+            layers.putAll(lower.finish());
             byte[] manifestBytes = small.get("manifest.json");
             if (manifestBytes == null) throw new BuildException("docker save wrote no manifest.json; is this a Docker image archive?");
             JsonNode manifest;
@@ -105,7 +117,7 @@ public final class DockerArchive {
             for (int i = 0; i < names.size(); i++) {
                 String n = normalize(names.get(i).asText());
                 Layer l = layers.get(n);
-                if (l == null && small.containsKey(n)) l = compress(new ByteArrayInputStream(small.get(n)), out, layerType);
+                if (l == null && small.containsKey(n)) l = lower.small(small.get(n));
                 if (l == null) throw new BuildException("docker save archive lacks layer " + n);
                 if (!l.diffId().toString().equals(diffIds.get(i))) {
                     throw new BuildException("layer " + i + " of the saved image has digest " + l.diffId() + " but the config says " + diffIds.get(i));
@@ -120,6 +132,108 @@ public final class DockerArchive {
             return rm;
         } catch (StoreException ex) {
             throw new BuildException("cannot store the built image: " + ex.getMessage(), ex);
+        } finally {
+            lower.close();
+        }
+    }
+
+    /** The layers below the top one: taken from the base image when it has them, else compressed. */
+    private static final class Lower implements AutoCloseable {
+        private final OciLayoutStore out;
+        private final MediaType type;
+        private final Supplier<Map<Digest, Descriptor>> knownSource;
+        private Map<Digest, Descriptor> known;
+        private final Map<String, java.util.concurrent.Future<Layer>> pending = new HashMap<>();
+        private final Map<String, Layer> done = new HashMap<>();
+        private java.util.concurrent.ExecutorService compressor;
+
+        Lower(OciLayoutStore out, MediaType type, Supplier<Map<Digest, Descriptor>> known) {
+            this.out = out;
+            this.type = type;
+            this.knownSource = known;
+        }
+
+        private Map<Digest, Descriptor> known() {
+            if (known == null) {
+                Map<Digest, Descriptor> k = new HashMap<>();
+                knownSource.get().forEach((diffId, d) -> {
+                    // the same gzip bytes under either name; anything else (zstd, foreign layers with URLs) is compressed here
+                    boolean gzip = d.mediaType().equals(MediaType.OCI_LAYER_GZIP) || d.mediaType().equals(MediaType.DOCKER_LAYER_GZIP);
+                    if (gzip && d.urls().isEmpty()) k.put(diffId, Descriptor.of(type, d.digest(), d.size()));
+                });
+                known = k;
+            }
+            return known;
+        }
+
+        void add(String name, InputStream in) throws IOException, StoreException {
+            if (known().isEmpty()) {
+                done.put(name, compress(in, out, type));
+                return;
+            }
+            Path spool = Files.createTempFile(out.dir(), ".spool", "");
+            try {
+                MessageDigest md = Digest.newSha256();
+                try (OutputStream f = Files.newOutputStream(spool)) {
+                    byte[] buf = new byte[1 << 16];
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        md.update(buf, 0, n);
+                        f.write(buf, 0, n);
+                    }
+                }
+                Digest diffId = Digest.ofSha256(md);
+                Descriptor base = known.get(diffId);
+                if (base != null) {
+                    done.put(name, new Layer(diffId, base));
+                    Files.delete(spool);
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(spool);
+                throw e;
+            }
+            if (compressor == null) {
+                compressor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("layer-compress").unstarted(r));
+            }
+            pending.put(name, compressor.submit(() -> {
+                try (InputStream f = Files.newInputStream(spool)) {
+                    return compress(f, out, type);
+                } finally {
+                    Files.deleteIfExists(spool);
+                }
+            }));
+        }
+
+        /** A layer small enough to have been kept in memory. */
+        Layer small(byte[] content) throws IOException, StoreException {
+            Digest diffId = Digest.sha256(content);
+            Descriptor base = known().get(diffId);
+            return base != null ? new Layer(diffId, base) : compress(new ByteArrayInputStream(content), out, type);
+        }
+
+        /** Every layer added, once those compressed on the side are done. */
+        Map<String, Layer> finish() throws IOException, StoreException {
+            for (var e : pending.entrySet()) {
+                try {
+                    done.put(e.getKey(), e.getValue().get());
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while compressing a layer");
+                } catch (java.util.concurrent.ExecutionException ex) {
+                    if (ex.getCause() instanceof IOException io) throw io;
+                    if (ex.getCause() instanceof StoreException se) throw se;
+                    if (ex.getCause() instanceof RuntimeException re) throw re;
+                    throw new IOException("compressing a layer failed: " + ex.getCause(), ex.getCause());
+                }
+            }
+            pending.clear();
+            return done;
+        }
+
+        @Override
+        public void close() {
+            if (compressor != null) compressor.shutdownNow();
         }
     }
 

@@ -302,7 +302,7 @@ public final class DockerBuilder implements Builder {
         try {
             OciLayoutStore layout = OciLayoutStore.open(layoutDir, true);
             RawManifest m = runner.read(List.of(binary, "save", imageId), e,
-                    in -> DockerArchive.importTo(in, layout, req.oci(), req.uploads(), log::line));
+                    in -> DockerArchive.importTo(in, layout, req.oci(), req.uploads(), req.baseLayers(), log::line));
             return new BuildOutput(layoutDir, m.digest(), engineMs, imageId);
         } catch (StoreException ex) {
             throw new BuildException("cannot write the built image to " + layoutDir + ": " + ex.getMessage(), ex);

@@ -219,7 +219,7 @@ public final class PipelineRunner {
                     BuildRequest req = new BuildRequest(context, dockerfile, p, args, v.target(), scratch, name, pinned.insecure(), serialize,
                             dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(BuildKeys.LABEL, key),
                             dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v, arch)).toString() : null,
-                            uploads);
+                            uploads, null);
                     List<String> archTags = spec.archTags() ? Tags.archTags(vp.tags(), arch) : List.of();
                     Job job = new Job(cell, p, b, req, archTags, pinned.finalBase(df, v.target()), spec.test(), key);
                     jobsByCell.put(cell, job);
@@ -435,9 +435,9 @@ public final class PipelineRunner {
                     + ") in the destination: this platform's build job has not pushed it, or its inputs differ from this checkout's");
         }
         // the base's layer list is fetched while the engine builds; it is only compared afterwards
-        java.util.concurrent.CompletableFuture<List<Digest>> base = background("base-check", () -> baseLayers(j));
+        java.util.concurrent.CompletableFuture<BaseImage> base = background("base-check", () -> baseImage(j));
         try {
-            BuildOutput out = j.builder().build(j.request(), line -> listener.log(j.cell(), line));
+            BuildOutput out = j.builder().build(j.request().withBaseLayers(() -> knownLayers(base)), line -> listener.log(j.cell(), line));
             c.output = out;
             c.buildMs = ms(t0);
             try (OciLayoutStore layout = OciLayoutStore.open(out.layout(), false)) {
@@ -474,7 +474,17 @@ public final class PipelineRunner {
         long tp = System.nanoTime();
         try (OciLayoutStore layout = c.reused != null ? null : OciLayoutStore.open(c.output.layout(), false)) {
             if (layout != null) {
-                new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, c.image.blobs());
+                // blobs the export took from the base image are not in the layout: they come from the base's repository
+                List<Descriptor> local = new ArrayList<>();
+                List<Descriptor> fromBase = new ArrayList<>();
+                for (Descriptor d : c.image.blobs()) (layout.statBlob(d.digest()).isPresent() ? local : fromBase).add(d);
+                if (!fromBase.isEmpty()) {
+                    if (j.base() == null) throw new BuildException("the exported image lacks blob " + fromBase.get(0).digest() + " and has no base to take it from");
+                    try (ContentStore baseStore = stores.open(new StoreRef.Registry(j.base()), false)) {
+                        new BlobTransfer(opts.jobs(), Progress.NONE).transfer(baseStore, target, fromBase);
+                    }
+                }
+                new BlobTransfer(opts.jobs(), Progress.NONE).transfer(layout, target, local);
                 target.putManifest(c.manifest, null);
             }
             // every tag at once: each is a round trip or two (HEAD, then PUT where it points elsewhere). Platform threads:
@@ -648,16 +658,17 @@ public final class PipelineRunner {
      * base image of another architecture still labels the result with the requested one. The built image must
      * start with the layers of the base pinned for its platform.
      */
-    private void checkBase(Job j, ImageConfig built, java.util.concurrent.CompletableFuture<List<Digest>> base)
+    private void checkBase(Job j, ImageConfig built, java.util.concurrent.CompletableFuture<BaseImage> base)
             throws StoreException, BuildException, InterruptedException {
         List<Digest> expected;
         try {
-            expected = base.get();
+            BaseImage b = base.get();
+            if (b == null) return;
+            expected = b.diffIds();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof StoreException se) throw se;
             throw new BuildException("cannot read the base image " + j.base() + ": " + e.getCause(), e.getCause());
         }
-        if (expected == null) return;
         List<Digest> got = built.diffIds();
         if (got.size() < expected.size() || !got.subList(0, expected.size()).equals(expected)) {
             throw new BuildException("the " + j.platform() + " image is not built on the " + j.platform() + " base " + j.base()
@@ -675,13 +686,36 @@ public final class PipelineRunner {
         }
     }
 
-    /** The diff_ids of the job's pinned base, or null when it has none (scratch, or not pinned). */
-    private List<Digest> baseLayers(Job j) throws StoreException {
+    /** The job's pinned base image: its layers' diff_ids and blobs. */
+    private record BaseImage(List<Digest> diffIds, List<Descriptor> layers) {
+    }
+
+    /** The job's pinned base, or null when it has none (scratch, or not pinned). */
+    private BaseImage baseImage(Job j) throws StoreException {
         if (j.base() == null) return null;
         try (ContentStore s = stores.open(new StoreRef.Registry(j.base()), false)) {
             RawManifest m = Images.require(s, j.base().identifier(), "base image " + j.base());
             if (!(Images.parse(m, "base image " + j.base()) instanceof ImageManifest bm)) return null;
-            return Images.config(s, bm).diffIds();
+            return new BaseImage(Images.config(s, bm).diffIds(), bm.layers());
+        }
+    }
+
+    /**
+     * The base's layers by diff_id, for the export to name instead of compressing them again; none when the base
+     * could not be read (the base check then says why) or its config and manifest disagree.
+     */
+    private static Map<Digest, Descriptor> knownLayers(java.util.concurrent.CompletableFuture<BaseImage> base) {
+        try {
+            BaseImage b = base.get();
+            if (b == null || b.diffIds().size() != b.layers().size()) return Map.of();
+            Map<Digest, Descriptor> m = new HashMap<>();
+            for (int i = 0; i < b.layers().size(); i++) m.putIfAbsent(b.diffIds().get(i), b.layers().get(i));
+            return m;
+        } catch (ExecutionException e) {
+            return Map.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
         }
     }
 

@@ -48,6 +48,84 @@ class DockerArchiveTest {
                 .tar();
     }
 
+    /** A classic archive of any number of layers, bottom first; dirs sort in layer order and the top one's json names the config. */
+    static byte[] archive(List<byte[]> layers) {
+        StringBuilder diffIds = new StringBuilder();
+        StringBuilder names = new StringBuilder();
+        TarBuilder t = new TarBuilder();
+        for (int i = 0; i < layers.size(); i++) {
+            String dir = "l" + i;
+            boolean top = i == layers.size() - 1;
+            t.file(dir + "/json", ("{\"id\":\"" + dir + "\"" + (top ? ",\"config\":{}" : "") + "}").getBytes(StandardCharsets.UTF_8), 0644);
+            t.file(dir + "/layer.tar", layers.get(i), 0644);
+            diffIds.append(i == 0 ? "" : ",").append('"').append(Digest.sha256(layers.get(i))).append('"');
+            names.append(i == 0 ? "" : ",").append('"').append(dir).append("/layer.tar\"");
+        }
+        String cfg = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}";
+        return t.file("cfg.json", cfg.getBytes(StandardCharsets.UTF_8), 0644)
+                .file("manifest.json", ("[{\"Config\":\"cfg.json\",\"RepoTags\":null,\"Layers\":[" + names + "]}]").getBytes(StandardCharsets.UTF_8), 0644)
+                .tar();
+    }
+
+    /** Every file left in a layout directory, hidden ones (temporary and spool files) included. */
+    static List<String> files(Path dir) throws java.io.IOException {
+        try (var w = java.nio.file.Files.walk(dir)) {
+            return w.filter(java.nio.file.Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void baseLayersAreNamedByTheBaseImagesBlobsNotCompressedAgain(@TempDir Path dir) throws Exception {
+        byte[] big = layer(5);                                             // streamed past the memory limit: spooled
+        byte[] small = new TarBuilder().file("etc/os", "base".getBytes(StandardCharsets.UTF_8), 0644).tar(); // kept in memory
+        byte[] own = layer(6);                                             // a RUN step's layer the base does not have
+        byte[] top = layer(7);
+        // the base's blobs as its (Docker-typed) manifest lists them; their bytes are not here, only their digests
+        Descriptor bigBlob = Descriptor.of(io.polyarch.oci.MediaType.DOCKER_LAYER_GZIP, Digest.sha256("gz-big".getBytes()), 1000);
+        Descriptor smallBlob = Descriptor.of(io.polyarch.oci.MediaType.DOCKER_LAYER_GZIP, Digest.sha256("gz-small".getBytes()), 100);
+        java.util.Map<Digest, Descriptor> known = java.util.Map.of(Digest.sha256(big), bigBlob, Digest.sha256(small), smallBlob);
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("layout"), true)) {
+            RawManifest m = DockerArchive.importTo(new ByteArrayInputStream(archive(List.of(big, small, own, top))), out, true,
+                    Optional::empty, () -> known, note -> {
+                    });
+            ImageManifest im = (ImageManifest) OciJson.parseManifest(m.mediaType(), m.bytes());
+            assertEquals(List.of(bigBlob.withMediaType(io.polyarch.oci.MediaType.OCI_LAYER_GZIP), smallBlob.withMediaType(io.polyarch.oci.MediaType.OCI_LAYER_GZIP)),
+                    im.layers().subList(0, 2), "the base's blobs, under this manifest's media type");
+            assertTrue(out.statBlob(bigBlob.digest()).isEmpty() && out.statBlob(smallBlob.digest()).isEmpty(), "not stored here: the push takes them from the base");
+            for (int i : new int[]{2, 3}) {
+                Descriptor d = im.layers().get(i);
+                try (InputStream in = new java.util.zip.GZIPInputStream(out.openBlob(d))) {
+                    assertArrayEquals(i == 2 ? own : top, in.readAllBytes(), "layer " + i + " is stored, compressed");
+                }
+            }
+            // the layout holds exactly the image: config, the two layers made here, the manifest; no spool left behind
+            List<String> blobs = new ArrayList<>();
+            blobs.add("blobs/sha256/" + im.config().digest().hex());
+            for (Descriptor d : im.layers().subList(2, 4)) blobs.add("blobs/sha256/" + d.digest().hex());
+            blobs.add("blobs/sha256/" + m.digest().hex());
+            List<String> expected = new ArrayList<>(blobs.stream().sorted().toList());
+            List<String> got = files(dir.resolve("layout")).stream().filter(f -> f.startsWith("blobs/") || f.contains(".spool")).toList();
+            assertEquals(expected, got);
+        }
+    }
+
+    @Test
+    void withABaseThatHasNoneOfItsLayersTheImportIsByteForByteTheSame(@TempDir Path dir) throws Exception {
+        byte[] archive = archive(List.of(layer(8), layer(9)));
+        Descriptor unrelated = Descriptor.of(io.polyarch.oci.MediaType.DOCKER_LAYER_GZIP, Digest.sha256("other".getBytes()), 10);
+        RawManifest plain;
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("a"), true)) {
+            plain = DockerArchive.importTo(new ByteArrayInputStream(archive), out, false);
+        }
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("b"), true)) {
+            RawManifest m = DockerArchive.importTo(new ByteArrayInputStream(archive), out, false, Optional::empty,
+                    () -> java.util.Map.of(Digest.sha256("x".getBytes()), unrelated), note -> {
+                    });
+            assertEquals(plain.digest(), m.digest(), "the same manifest, so the same layer blobs");
+        }
+        assertEquals(files(dir.resolve("a")), files(dir.resolve("b")), "and the same files: no spool left behind");
+    }
+
     /** Records what a registry would receive. */
     static final class Recording implements BlobUpload {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -86,7 +164,7 @@ class DockerArchiveTest {
                 Recording r = new Recording(null);
                 opened.add(r);
                 return Optional.of(r);
-            }, notes::add);
+            }, java.util.Map::of, notes::add);
             ImageManifest im = (ImageManifest) OciJson.parseManifest(m.mediaType(), m.bytes());
             assertEquals(2, im.layers().size());
             assertEquals(1, opened.size(), "one upload: the top layer's; the base layer is left to the push");
@@ -104,7 +182,7 @@ class DockerArchiveTest {
         List<String> notes = new ArrayList<>();
         try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("layout"), true)) {
             RawManifest m = DockerArchive.importTo(new ByteArrayInputStream(archive(layer(3), layer(4))), out, false,
-                    () -> Optional.of(new Recording("the registry answered 500")), notes::add);
+                    () -> Optional.of(new Recording("the registry answered 500")), java.util.Map::of, notes::add);
             ImageManifest im = (ImageManifest) OciJson.parseManifest(m.mediaType(), m.bytes());
             assertTrue(out.statBlob(im.layers().get(1).digest()).isPresent(), "the layout has the layer for the push");
             assertTrue(notes.get(0).contains("the registry answered 500") && notes.get(0).contains("the push sends it"), notes.toString());
