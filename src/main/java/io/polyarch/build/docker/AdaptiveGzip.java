@@ -13,8 +13,12 @@ import java.util.zip.Deflater;
  * gzip for layers, fast and deterministic. Each 1 MiB chunk is deflated at level 1, unless a 16 KiB sample of it
  * does not shrink at level 1 (already-compressed content: jars, images, archives, random data): then it is written
  * as stored blocks. zlib spends as long failing to compress such data as compressing text (about 30 MB/s here),
- * so this is what keeps exporting a built image off the critical path. The output is a plain single-member gzip
- * any client reads, and depends only on the input: an unchanged layer gives the same blob digest every time.
+ * so this is what keeps exporting a built image off the critical path. The stored blocks are written here, not by
+ * zlib at level 0 (which still copies every byte through its window: 50 ms for 25 MiB); every chunk ends on a byte
+ * boundary (a sync flush, or a stored block), so the two kinds join, and after stored chunks the deflater restarts
+ * with their last 32 KiB as its dictionary, so it never refers to bytes it did not see. The output is a plain
+ * single-member gzip any client reads, and depends only on the input: an unchanged layer gives the same blob
+ * digest every time.
  */
 final class AdaptiveGzip {
     static final int CHUNK = 1 << 20;
@@ -22,6 +26,31 @@ final class AdaptiveGzip {
     static final double INCOMPRESSIBLE = 0.97;
     static final int SAMPLE = 16 << 10;
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
+
+    /** Deflate's window: how far back a compressed block may refer. */
+    static final int WINDOW = 32 << 10;
+    /** The most a stored block holds. */
+    static final int STORED_MAX = 65535;
+
+    /**
+     * {@code len} bytes as non-final stored blocks (RFC 1951 3.2.4), starting on a byte boundary: each block is a
+     * header byte (BFINAL 0, BTYPE 00, padding), LEN and its one's complement, then the bytes. Returns the length
+     * written to {@code out}, which must hold {@code len} plus 5 bytes per 64 KiB.
+     */
+    static int stored(byte[] in, int len, byte[] out) {
+        int o = 0;
+        for (int off = 0; off < len; off += STORED_MAX) {
+            int l = Math.min(STORED_MAX, len - off);
+            out[o] = 0;
+            out[o + 1] = (byte) l;
+            out[o + 2] = (byte) (l >>> 8);
+            out[o + 3] = (byte) ~l;
+            out[o + 4] = (byte) (~l >>> 8);
+            System.arraycopy(in, off, out, o + 5, l);
+            o += 5 + l;
+        }
+        return o;
+    }
 
     /** The uncompressed digest (the layer's diff_id) and size. */
     record Result(Digest diffId, long size) {
@@ -55,6 +84,9 @@ final class AdaptiveGzip {
             byte[] outBuf = new byte[CHUNK + (CHUNK >> 4) + 64];
             Deflater probe = new Deflater(1, true);
             byte[] probeOut = new byte[SAMPLE + (SAMPLE >> 4) + 64];
+            byte[] window = new byte[WINDOW];
+            int windowLen = 0;
+            boolean bypassed = false;
             long total = 0;
             int n;
             int k = 0;
@@ -67,13 +99,25 @@ final class AdaptiveGzip {
                         crc.update(inBuf, 0, len);
                     });
                     total += n;
-                    def.setLevel(compressible(probe, inBuf, Math.min(n, SAMPLE), probeOut) ? 1 : Deflater.NO_COMPRESSION);
-                    def.setInput(inBuf, 0, n);
-                    int w;
-                    do {
-                        w = def.deflate(outBuf, 0, outBuf.length, Deflater.SYNC_FLUSH);
-                        out.write(outBuf, 0, w);
-                    } while (w == outBuf.length || !def.needsInput());
+                    if (compressible(probe, inBuf, Math.min(n, SAMPLE), probeOut)) {
+                        if (bypassed) {
+                            def.reset();
+                            def.setDictionary(window, 0, windowLen);
+                            bypassed = false;
+                        }
+                        def.setInput(inBuf, 0, n);
+                        int w;
+                        do {
+                            w = def.deflate(outBuf, 0, outBuf.length, Deflater.SYNC_FLUSH);
+                            out.write(outBuf, 0, w);
+                        } while (w == outBuf.length || !def.needsInput());
+                    } else {
+                        out.write(outBuf, 0, stored(inBuf, n, outBuf));
+                        // the deflater did not see these bytes: it starts again from their end when it is next used
+                        windowLen = Math.min(n, WINDOW);
+                        System.arraycopy(inBuf, n - windowLen, window, 0, windowLen);
+                        bypassed = true;
+                    }
                     k ^= 1;
                     await(pending[k]);
                 }

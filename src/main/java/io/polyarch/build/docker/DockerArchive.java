@@ -251,19 +251,24 @@ public final class DockerArchive {
         BlobUpload u = up.get();
         Layer layer;
         try (OciLayoutStore.BlobWriter w = out.newBlobWriter()) {
-            OutputStream tee = new FilterOutputStream(w) {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    w.write(b, off, len);
-                    u.write(b, off, len);
-                }
+            // the registry gets each chunk first (it is the slowest taker); the layout's copy is hashed and written on
+            // another thread meanwhile
+            AdaptiveGzip.Result r;
+            try (BackgroundOutputStream stored = new BackgroundOutputStream(w, "layer-store")) {
+                OutputStream tee = new FilterOutputStream(stored) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        u.write(b, off, len);
+                        stored.write(b, off, len);
+                    }
 
-                @Override
-                public void write(int b) throws IOException {
-                    write(new byte[]{(byte) b}, 0, 1);
-                }
-            };
-            AdaptiveGzip.Result r = AdaptiveGzip.compress(in, tee);
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[]{(byte) b}, 0, 1);
+                    }
+                };
+                r = AdaptiveGzip.compress(in, tee);
+            }
             layer = new Layer(r.diffId(), w.commit(type));
         } catch (IOException | StoreException | RuntimeException ex) {
             u.abort();
