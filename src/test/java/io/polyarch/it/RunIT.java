@@ -36,6 +36,7 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -218,6 +219,30 @@ class RunIT {
         assertFalse(j.path("ok").asBoolean());
         assertTrue(j.path("index").isNull());
         assertTrue(j.path("failure").asText().startsWith("linux/arm64: docker build for linux/arm64 failed"), j.toString());
+    }
+
+    @Test
+    void readsTheImageFromTheEnginesSocketOrThroughTheClientWhenAContextChoosesTheEngine(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/export/app";
+        GitRepo g = app(tmp.resolve("src"), null);
+        g.commit("export");
+        String[] args = {"--source", g.dir().toString(), "--to", repo, "--platform", "linux/amd64", "--build-arg", "BASE=" + base, "--tag-rule", "latest", "--rebuild"};
+        Cli.Result direct = run(args);
+        assertEquals(0, direct.code(), direct.toString());
+        assertTrue((direct.out() + direct.err()).contains("image read from the engine at unix:///var/run/docker.sock"), direct.toString());
+        Digest first = skopeoDigest(repo + ":latest-amd64");
+
+        // a docker context (as Docker Desktop, rootless docker and remote engines set up) is the client's to follow
+        Path config = Files.createDirectories(tmp.resolve("docker-config"));
+        Tools.run(List.of(Tools.docker(), "--config", config.toString(), "context", "create", "polyarch-it", "--docker", "host=unix:///var/run/docker.sock"))
+                .requireOk("docker context create");
+        g.write("Dockerfile", APP_DOCKERFILE.replace("CMD", "RUN echo context > /via.txt\nCMD"));
+        g.commit("through the client");
+        Cli.Result viaClient = run(Map.of("DOCKER_CONFIG", config.toString(), "DOCKER_CONTEXT", "polyarch-it"), args);
+        assertEquals(0, viaClient.code(), viaClient.toString());
+        assertFalse((viaClient.out() + viaClient.err()).contains("image read from the engine"), viaClient.toString());
+        assertNotEquals(first, skopeoDigest(repo + ":latest-amd64"), "a new image was exported and pushed");
+        assertEquals("ARCH=amd64 machine=x86_64", dockerRun("linux/amd64", repo + ":latest"));
     }
 
     @Test
