@@ -152,9 +152,8 @@ public final class DockerBuilder implements Builder {
      * the client config names extra plugin directories, it is assumed to exist, and the probe decides.
      */
     static boolean buildxPluginMayExist(Map<String, String> env) {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return true;
-        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        Path config = env.containsKey("DOCKER_CONFIG") ? Path.of(env.get("DOCKER_CONFIG")) : Path.of(home, ".docker");
+        if (!onLinux()) return true;
+        Path config = clientConfigDir(env);
         try {
             Path json = config.resolve("config.json");
             if (Files.isRegularFile(json) && Files.readString(json).contains("cliPluginsExtraDirs")) return true;
@@ -166,6 +165,17 @@ public final class DockerBuilder implements Builder {
             if (Files.exists(dir.resolve("docker-buildx"))) return true;
         }
         return false;
+    }
+
+    /** The docker client's config directory: {@code $DOCKER_CONFIG}, else {@code ~/.docker}. */
+    static Path clientConfigDir(Map<String, String> env) {
+        return env.containsKey("DOCKER_CONFIG") ? Path.of(env.get("DOCKER_CONFIG"))
+                : Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".docker");
+    }
+
+    /** Where the client's plugin directories and the engine's default socket are the Linux ones. */
+    static boolean onLinux() {
+        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
     }
 
     private static int major(String version) {

@@ -40,11 +40,10 @@ final class EngineSocket {
 
     /** The socket the docker client would use with {@code env}, when it is a local Unix socket; else empty. */
     static Optional<Path> local(Map<String, String> env) {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return Optional.empty();
+        if (!DockerBuilder.onLinux()) return Optional.empty();
         String context = env.getOrDefault("DOCKER_CONTEXT", "");
         if (!context.isEmpty() && !context.equals("default")) return Optional.empty();
-        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        Path config = (env.containsKey("DOCKER_CONFIG") ? Path.of(env.get("DOCKER_CONFIG")) : Path.of(home, ".docker")).resolve("config.json");
+        Path config = DockerBuilder.clientConfigDir(env).resolve("config.json");
         if (Files.isRegularFile(config)) {
             try {
                 String current = OciJson.mapper().readTree(Files.readAllBytes(config)).path("currentContext").asText("");
