@@ -68,6 +68,11 @@ public final class AwsSetup implements AutoCloseable {
         return new AwsSetup(Region.of(r), creds, endpoint);
     }
 
+    /** The region's id ({@code us-east-1}), for front ends that keep the SDK's types out of their code. */
+    public String regionId() {
+        return region().id();
+    }
+
     public Region region() {
         return region;
     }

@@ -1,6 +1,13 @@
 package io.polyarch.aws;
 
+import io.polyarch.error.PolyarchException;
+import io.polyarch.git.GitSource;
 import io.polyarch.oci.Platform;
+import io.polyarch.ops.InvalidInputException;
+import io.polyarch.pipeline.plan.Plan;
+import io.polyarch.pipeline.run.Executor;
+import io.polyarch.pipeline.run.LocalExecutor;
+import io.polyarch.pipeline.run.RunReport;
 import io.polyarch.pipeline.spec.ConfigException;
 import io.polyarch.pipeline.spec.PipelineSpec;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -30,9 +37,10 @@ import java.util.function.BiConsumer;
  * {@code polyarch run --executor codebuild}: the platform jobs of the plan run on AWS's build fleet, each a build of
  * the deployed stack's CodeBuild project for its platform (native Graviton or x86), started with the commit to build
  * (cloned from GitHub through the pipeline's connection), the same buildspec, and this polyarch jar. Their logs are
- * followed from CloudWatch Logs; the caller publishes the index (with {@code --reuse-only}) once all succeeded.
+ * followed from CloudWatch Logs. Once all succeeded, the index is published here by a {@link LocalExecutor} that builds
+ * nothing ({@code --reuse-only}: each image is found by its build key); if any failed, nothing is published.
  */
-public final class CodeBuildExecutor {
+public final class CodeBuildExecutor implements Executor {
     public record JobResult(Platform platform, String project, String buildId, String status) {
         public boolean ok() {
             return "SUCCEEDED".equals(status);
@@ -42,14 +50,40 @@ public final class CodeBuildExecutor {
     private final AwsSetup aws;
     private final BiConsumer<String, String> log; // (cell, line)
     private final Duration poll;
+    private final String configPath;
+    private final Path jar;
+    private final LocalExecutor publisher;
 
-    public CodeBuildExecutor(AwsSetup aws, BiConsumer<String, String> log, Duration poll) {
+    /**
+     * @param configPath where the jobs find the config in the repository
+     * @param jar        this polyarch's jar, uploaded once for the jobs to run
+     * @param publisher  publishes the index here once every platform job succeeded (made to build nothing)
+     */
+    public CodeBuildExecutor(AwsSetup aws, BiConsumer<String, String> log, Duration poll, String configPath, Path jar, LocalExecutor publisher) {
         this.aws = aws;
         this.log = log;
         this.poll = poll;
+        this.configPath = configPath;
+        this.jar = jar;
+        this.publisher = publisher;
     }
 
-    public List<JobResult> run(PipelineSpec spec, String commit, String configPath, Path jar) throws AwsException, ConfigException, InterruptedException {
+    @Override
+    public RunReport execute(Plan plan, PipelineSpec spec, GitSource.Checkout src) throws PolyarchException, InterruptedException {
+        if (src.dirty()) throw new InvalidInputException("--executor codebuild builds a commit CodeBuild can clone: commit and push your changes first");
+        List<JobResult> jobs = runJobs(spec, src.commit(), configPath, jar);
+        List<JobResult> failed = jobs.stream().filter(j -> !j.ok()).toList();
+        if (failed.isEmpty()) return publisher.execute(plan, spec, src);
+        List<RunReport.ImageReport> images = jobs.stream().map(j -> new RunReport.ImageReport(j.platform(), j.ok() ? "pushed" : "failed", null, 0,
+                List.of(), 0, 0, 0, "CodeBuild " + j.project(), j.ok() ? null : "CodeBuild build " + j.buildId() + ": " + j.status(), null, 0, null)).toList();
+        String failure = String.join(", ", failed.stream().map(j -> j.platform() + " failed on CodeBuild (" + j.buildId() + ": " + j.status() + ")").toList());
+        Plan.Variant v = plan.variants().get(0);
+        return new RunReport(RunReport.repositoryOf(plan.destination()), src.commit(), src.branch(),
+                List.of(new RunReport.VariantReport(v.name(), v.spec().vars(), v.tags(), List.of(), List.of(), null, images, failure)),
+                List.of(), java.util.Map.of(), List.of("no index tag was written or moved"), failure);
+    }
+
+    List<JobResult> runJobs(PipelineSpec spec, String commit, String configPath, Path jar) throws AwsException, ConfigException, InterruptedException {
         PipelineSpec.Github gh = spec.github();
         if (gh == null || gh.owner() == null || gh.repo() == null || gh.connectionArn() == null) {
             throw new ConfigException(spec.origin() + ": --executor codebuild clones the commit from GitHub: set source.github.{owner, repo, connectionArn}");

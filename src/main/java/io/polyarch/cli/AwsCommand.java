@@ -58,10 +58,10 @@ final class AwsCommand extends GroupCommand {
         io.polyarch.aws.AwsSetup aws = io.polyarch.aws.AwsSetup.fromEnv(ctx.env, configured);
         if (spec.github() != null && spec.github().connectionArn() != null) {
             String[] arn = spec.github().connectionArn().split(":");
-            if (arn.length > 3 && !arn[3].equals(aws.region().id())) {
+            if (arn.length > 3 && !arn[3].equals(aws.regionId())) {
                 aws.close();
                 throw new io.polyarch.aws.AwsException(spec.origin() + ": source.github.connectionArn is in " + arn[3] + " but the pipeline would be in "
-                        + aws.region().id() + "; connections are regional: create one in " + aws.region().id() + " or deploy to " + arn[3], true, null);
+                        + aws.regionId() + "; connections are regional: create one in " + aws.regionId() + " or deploy to " + arn[3], true, null);
             }
         }
         return aws;

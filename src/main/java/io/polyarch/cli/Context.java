@@ -22,6 +22,24 @@ final class Context {
         return java.nio.file.Path.of(env.getOrDefault("PWD", System.getProperty("user.dir"))).toAbsolutePath();
     }
 
+    /** This machine's platform, from the JVM (the one place it is read). */
+    io.polyarch.oci.Platform host() {
+        return io.polyarch.oci.Platform.of(System.getProperty("os.name", "linux"), System.getProperty("os.arch", "amd64"));
+    }
+
+    /** The user's home directory: {@code HOME}, else the JVM's. */
+    java.nio.file.Path home() {
+        return java.nio.file.Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
+    }
+
+    /** The environment handed to library code: {@code HOME} filled in from the JVM where the shell gave none. */
+    Map<String, String> libraryEnv() {
+        if (env.containsKey("HOME")) return env;
+        Map<String, String> m = new java.util.HashMap<>(env);
+        m.put("HOME", home().toString());
+        return Map.copyOf(m);
+    }
+
     boolean debug() {
         return debug;
     }

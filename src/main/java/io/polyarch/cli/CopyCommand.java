@@ -52,7 +52,7 @@ final class CopyCommand extends ContextCommand implements Callable<Integer> {
         }
         try (Stores stores = registry.stores(ctx, System.in)) {
             long start = System.nanoTime();
-            Copier.Result r = new Copier(stores, registry.jobs, registry.progress(ctx)).copy(from, to, new Copier.Options(all, p));
+            Copier.Result r = new Copier(stores, registry.jobs, registry.progress(ctx)).copy(from, to, new Copier.Options(all, p == null && !all ? ctx.host() : p));
             long ms = (System.nanoTime() - start) / 1_000_000;
             if (json) {
                 var o = OciJson.mapper().createObjectNode();

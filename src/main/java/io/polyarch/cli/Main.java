@@ -1,10 +1,8 @@
 package io.polyarch.cli;
 
-import io.polyarch.ops.InvalidInputException;
-import io.polyarch.ops.ValidationException;
+import io.polyarch.error.PolyarchException;
 import io.polyarch.registry.http.Redact;
 import io.polyarch.registry.RegistryOptions;
-import io.polyarch.store.StoreException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -85,24 +83,15 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
+    /**
+     * The one place errors become exit codes: a {@link PolyarchException} carries its kind (usage: 2, failure: 1)
+     * and a message that names what is at fault; anything else is a programming error, shown with its stack trace.
+     */
     static int report(Exception ex, PrintWriter err, boolean debug) {
         int code;
         String msg;
-        if (ex instanceof InvalidInputException || ex instanceof io.polyarch.pipeline.spec.ConfigException || ex instanceof io.polyarch.git.GitException) {
-            code = USAGE;
-            msg = ex.getMessage();
-        } else if (ex instanceof ValidationException || ex instanceof io.polyarch.pipeline.run.RunFailedException
-                || ex instanceof io.polyarch.soci.SociIndexer.SociException) {
-            code = FAILED;
-            msg = ex.getMessage();
-        } else if (ex instanceof StoreException) {
-            code = FAILED;
-            msg = ex.getMessage();
-        } else if (ex instanceof io.polyarch.aws.AwsException aws) {
-            code = aws.usage() ? USAGE : FAILED;
-            msg = ex.getMessage();
-        } else if (ex instanceof IllegalArgumentException) {
-            code = USAGE;
+        if (ex instanceof PolyarchException p) {
+            code = p.kind().exitCode();
             msg = ex.getMessage();
         } else {
             code = FAILED;

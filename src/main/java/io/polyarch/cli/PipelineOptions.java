@@ -3,6 +3,7 @@ package io.polyarch.cli;
 import io.polyarch.git.GitSource;
 import io.polyarch.ops.InvalidInputException;
 import io.polyarch.pipeline.spec.ConfigException;
+import io.polyarch.pipeline.spec.ConfigFiles;
 import io.polyarch.pipeline.spec.PipelineSpec;
 import io.polyarch.pipeline.spec.SpecLoader;
 import picocli.CommandLine.Option;
@@ -16,7 +17,7 @@ import java.util.Map;
 
 /** What {@code run} and {@code plan} share: where the source is, which config, and the flags that override it. */
 abstract class PipelineOptions extends ContextCommand {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Pipeline config (default: polyarch.yaml or polyarch.yml at the repository root, if present).")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Pipeline config (default: polyarch.yaml, polyarch.yml or a MakeOps values.yaml at the repository root, if present).")
     Path config;
 
     @Option(names = "--source", paramLabel = "DIR|GIT_URL", description = "The repository to build (default: the checkout containing the current directory). A URL is cloned into a temporary directory.")
@@ -72,14 +73,9 @@ abstract class PipelineOptions extends ContextCommand {
         return GitSource.open(dir, ctx.env);
     }
 
-    /** The config (-c, or polyarch.yaml / polyarch.yml at the repository root, or none) with the flags applied. */
-    /** The config file: -c, else polyarch.yaml / polyarch.yml at the repository root, else null (flags only). */
-    Path configFile(GitSource.Checkout checkout) {
-        if (config != null) return cwd().resolve(config);
-        for (String n : List.of("polyarch.yaml", "polyarch.yml")) {
-            if (Files.isRegularFile(checkout.root().resolve(n))) return checkout.root().resolve(n);
-        }
-        return null;
+    /** The config file ({@link ConfigFiles}: -c, else polyarch.yaml / polyarch.yml / values.yaml at the repository root), or null. */
+    Path configFile(GitSource.Checkout checkout) throws ConfigException {
+        return ConfigFiles.find(config == null ? null : config.toString(), cwd(), checkout.root()).orElse(null);
     }
 
     PipelineSpec spec(GitSource.Checkout checkout) throws InvalidInputException, ConfigException {

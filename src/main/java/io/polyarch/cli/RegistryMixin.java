@@ -61,7 +61,7 @@ public final class RegistryMixin {
         if (insecureAll) hosts.add("*");
         RegistryOptions opts = RegistryOptions.defaults().withInsecure(hosts).withJobs(jobs).withChunkSize(chunkSize);
         CredentialProvider creds = credentials(ctx, stdin);
-        return new Stores(new Registries(opts, first == null ? creds : CredentialProvider.firstOf(List.of(first, creds))));
+        return Stores.of(new Registries(opts, first == null ? creds : CredentialProvider.firstOf(List.of(first, creds))));
     }
 
     Progress progress(Context ctx) {

@@ -1,7 +1,7 @@
 package io.polyarch.cli;
 
-import io.polyarch.ops.InvalidInputException;
 import io.polyarch.pipeline.spec.ConfigException;
+import io.polyarch.pipeline.spec.ConfigFiles;
 import io.polyarch.pipeline.spec.PipelineSpec;
 import io.polyarch.pipeline.spec.SpecLoader;
 import picocli.CommandLine.Option;
@@ -19,28 +19,18 @@ final class RepoConfig {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "polyarch.yaml or MakeOps values.yaml (default: found in the current directory).")
     String config;
 
-    Path file(Context ctx) throws InvalidInputException {
-        Path cwd = ctx.cwd();
-        if (config != null) {
-            Path p = cwd.resolve(config);
-            if (!Files.isRegularFile(p)) throw new InvalidInputException("-c " + config + ": no such file");
-            return p;
-        }
-        for (String n : List.of("polyarch.yaml", "polyarch.yml", "values.yaml")) {
-            if (Files.isRegularFile(cwd.resolve(n))) return cwd.resolve(n);
-        }
-        throw new InvalidInputException("no polyarch.yaml or values.yaml in " + cwd + ": run this at the repository root or give -c FILE");
+    Path file(Context ctx) throws ConfigException {
+        return ConfigFiles.find(config, ctx.cwd(), ctx.cwd()).orElseThrow(() -> new ConfigException("no "
+                + String.join(", ", ConfigFiles.NAMES) + " in " + ctx.cwd() + ": run this at the repository root or give -c FILE"));
     }
 
-    PipelineSpec load(Context ctx) throws InvalidInputException, ConfigException {
+    PipelineSpec load(Context ctx) throws ConfigException {
         return SpecLoader.load(file(ctx), SpecLoader.Overrides.none());
     }
 
     /** Where the jobs find the config: its path relative to the current directory (the repository root). */
-    String inRepo(Context ctx) throws InvalidInputException {
-        Path cwd = ctx.cwd().normalize();
-        Path abs = file(ctx).toAbsolutePath().normalize();
-        return abs.startsWith(cwd) ? cwd.relativize(abs).toString().replace('\\', '/') : abs.getFileName().toString();
+    String inRepo(Context ctx) throws ConfigException {
+        return ConfigFiles.inRepo(file(ctx), ctx.cwd());
     }
 
     /** {@code -o FILE}: where a rendered file goes instead of standard output. */

@@ -1,7 +1,8 @@
 package io.polyarch.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.polyarch.aws.AwsSetup;
+import io.polyarch.aws.CodeBuildExecutor;
+import io.polyarch.aws.EcrResolver;
 import io.polyarch.build.ProcessCommandRunner;
 import io.polyarch.git.GitSource;
 import io.polyarch.oci.OciJson;
@@ -9,23 +10,25 @@ import io.polyarch.oci.Platform;
 import io.polyarch.ops.InvalidInputException;
 import io.polyarch.ops.Sizes;
 import io.polyarch.ops.Stores;
-import io.polyarch.pipeline.run.PipelineRunner;
+import io.polyarch.pipeline.plan.Plan;
+import io.polyarch.pipeline.plan.PlanBuilder;
+import io.polyarch.pipeline.run.DestinationResolver;
+import io.polyarch.pipeline.run.Engines;
+import io.polyarch.pipeline.run.Executor;
+import io.polyarch.pipeline.run.LocalExecutor;
+import io.polyarch.pipeline.run.RunOptions;
 import io.polyarch.pipeline.run.RunReport;
+import io.polyarch.pipeline.run.RunSummary;
+import io.polyarch.pipeline.spec.ConfigFiles;
 import io.polyarch.pipeline.spec.PipelineSpec;
 import io.polyarch.registry.http.Redact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import io.polyarch.aws.AwsSetup;
-import io.polyarch.aws.EcrDestination;
-import io.polyarch.store.StoreRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -58,79 +61,56 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
     public Integer call() throws Exception {
         // Jackson's first ObjectMapper takes ~0.1 s to set up; let that happen while Git and the engines are asked.
         Thread.ofPlatform().daemon().name("warm-up").start(OciJson::mapper);
-        Path tmp = tmp();
         if (json != null && !json.equals("-") && Files.isDirectory(Path.of(json))) {
             throw new InvalidInputException("--json " + json + " is a directory; give a file name or '-'");
         }
-        try (GitSource.Checkout checkout = checkout()) {
-            PipelineSpec spec = spec(checkout);
-            io.polyarch.registry.auth.CredentialProvider ecrCredentials = null;
-            AwsSetup aws = null; // kept for the CodeBuild executor
-            if (spec.destination() instanceof PipelineSpec.Ecr ecr) {
-                try {
-                    aws = AwsSetup.fromEnv(ctx.env, ecr.region());
-                } catch (io.polyarch.aws.AwsException e) {
-                    throw new io.polyarch.aws.AwsException(ecr.origin() + ": destination.ecr '" + ecr.repoName() + "': " + e.getMessage(), e.usage(), e);
-                }
-                EcrDestination.Resolved r = EcrDestination.resolve(ecr, aws, m -> ctx.err.println(m));
-                spec = spec.withDestination(new PipelineSpec.Target(StoreRef.parse(r.repository()), ecr.origin()));
-                ecrCredentials = io.polyarch.registry.auth.CredentialProvider.fixed(r.registryHost(), r.credentials());
-                if (r.immutableTags() && !registry.quiet) {
-                    ctx.err.println("note: " + r.repository() + " has immutable tags: tags already in place are kept, and a tag that would move fails the run");
-                }
-            }
-            try (AwsSetup closeAws = aws) {
-                return runPipeline(checkout, spec, ecrCredentials, aws, tmp);
-            }
-        }
-    }
-
-    /** Builds (here, or on CodeBuild) and publishes, with the destination already resolved. */
-    private int runPipeline(GitSource.Checkout checkout, PipelineSpec spec, io.polyarch.registry.auth.CredentialProvider ecrCredentials, AwsSetup aws, Path tmp)
-            throws Exception {
         boolean onCodeBuild = switch (executor) {
             case "local" -> false;
             case "codebuild" -> true;
             default -> throw new InvalidInputException("--executor '" + executor + "': expected local or codebuild");
         };
-        if (onCodeBuild) {
-            if (aws == null) {
-                throw new InvalidInputException("--executor codebuild publishes to the pipeline's ECR destination: set destination.ecr (not --to)");
-            }
-            if (checkout.dirty()) throw new InvalidInputException("--executor codebuild builds a commit CodeBuild can clone: commit and push your changes first");
-            if (noPublish || reuseOnly || rebuild) throw new InvalidInputException("--executor codebuild takes neither --no-publish, --reuse-only nor --rebuild");
+        if (onCodeBuild && (noPublish || reuseOnly || rebuild)) {
+            throw new InvalidInputException("--executor codebuild takes neither --no-publish, --reuse-only nor --rebuild");
         }
-        try (Stores stores = registry.stores(ctx, System.in, ecrCredentials)) {
-            Terminal term = new Terminal(ctx, registry.quiet);
-            if (onCodeBuild) {
-                Path cfg = configFile(checkout);
-                String inRepo = cfg == null ? "polyarch.yaml" : checkout.root().relativize(cfg.toAbsolutePath().normalize()).toString().replace('\\', '/');
-                List<io.polyarch.aws.CodeBuildExecutor.JobResult> jobs = new io.polyarch.aws.CodeBuildExecutor(aws, (cell, line) -> {
-                    if (cell.isEmpty()) term.note(line);
-                    else term.log(cell, line);
-                }, AwsCommand.poll(ctx)).run(spec, checkout.commit(), inRepo, AwsCommand.selfJar(ctx));
-                List<String> failed = jobs.stream().filter(j -> !j.ok()).map(j -> j.platform() + " (" + j.buildId() + ": " + j.status() + ")").toList();
-                if (!failed.isEmpty()) {
-                    term.stop();
-                    ctx.out.println("FAILED on CodeBuild: " + String.join(", ", failed) + "; no index tag was written or moved");
-                    return Main.FAILED;
+        if (rebuild && reuseOnly) throw new InvalidInputException("--rebuild and --reuse-only exclude each other");
+        try (GitSource.Checkout checkout = checkout()) {
+            PipelineSpec configured = spec(checkout);
+            EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m));
+            try (DestinationResolver.Resolved dest = resolver.resolve(configured);
+                 Stores stores = registry.stores(ctx, System.in, dest.credentials())) {
+                if (!registry.quiet) dest.notes().forEach(n -> ctx.err.println("note: " + n));
+                PipelineSpec spec = dest.spec();
+                Plan plan = PlanBuilder.build(spec, checkout, !noPublish);
+                Terminal term = new Terminal(ctx, registry.quiet);
+                RunOptions opts = new RunOptions(ctx.libraryEnv(), Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp(),
+                        registry.jobs, rebuild, !noPublish, reuseOnly);
+                LocalExecutor local = new LocalExecutor(stores, opts, term, Engines.Factory.local(new ProcessCommandRunner(), ctx.libraryEnv(), ctx.host()),
+                        ctx.host());
+                Executor exec = local;
+                if (onCodeBuild) {
+                    AwsSetup aws = resolver.session().orElseThrow(() -> new InvalidInputException(
+                            "--executor codebuild publishes to the pipeline's ECR destination: set destination.ecr (not --to)"));
+                    Path cfg = configFile(checkout);
+                    exec = new CodeBuildExecutor(aws, (cell, line) -> {
+                        if (cell.isEmpty()) term.note(line);
+                        else term.log(cell, line);
+                    }, AwsCommand.poll(ctx), cfg == null ? "polyarch.yaml" : ConfigFiles.inRepo(cfg, checkout.root()), AwsCommand.selfJar(ctx),
+                            local.with(opts.asReuseOnly()));
                 }
+                String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
+                        + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for "
+                        + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
+                if (!registry.quiet) term.info(head);
+                RunReport report;
+                try {
+                    report = exec.execute(plan, spec, checkout);
+                } finally {
+                    term.stop();
+                }
+                if (json != null) writeJson(report);
+                printSummary(report, json != null && json.equals("-") ? ctx.err : ctx.out);
+                return report.ok() ? Main.OK : Main.FAILED;
             }
-            PipelineRunner.Options opts = new PipelineRunner.Options(ctx.env,
-                    Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp, registry.jobs,
-                    new ProcessCommandRunner(), Platform.host(), rebuild, !noPublish, reuseOnly || onCodeBuild);
-            String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
-                    + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for " + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
-            if (!registry.quiet) term.info(head);
-            RunReport report;
-            try {
-                report = new PipelineRunner(stores, opts, term).run(spec, checkout);
-            } finally {
-                term.stop();
-            }
-            if (json != null) writeJson(report);
-            printSummary(report, json != null && json.equals("-") ? ctx.err : ctx.out);
-            return report.ok() ? Main.OK : Main.FAILED;
         }
     }
 
@@ -180,79 +160,8 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         w.flush();
     }
 
-    private static ObjectNode imageJson(ObjectNode n, RunReport.ImageReport i) {
-        n.put("platform", i.platform().toString());
-        n.put("state", i.state());
-        n.put("digest", i.digest() == null ? null : i.digest().toString());
-        n.put("size", i.size());
-        ArrayNode t = n.putArray("tags");
-        i.tags().forEach(t::add);
-        n.put("builder", i.builder());
-        n.put("buildMs", i.buildMs());
-        n.put("engineMs", i.engineMs());
-        n.put("pushMs", i.pushMs());
-        if (i.sociIndex() != null) n.put("sociIndex", i.sociIndex().toString()).put("sociMs", i.sociMs());
-        if (i.reused() != null) n.put("reused", i.reused());
-        if (i.error() != null) n.put("error", Redact.text(i.error()));
-        return n;
-    }
-
     private void writeJson(RunReport r) throws IOException {
-        ObjectNode o = OciJson.mapper().createObjectNode();
-        o.put("ok", r.ok());
-        o.put("repository", r.repository());
-        o.put("commit", r.commit());
-        o.put("branch", r.branch());
-        ArrayNode tags = o.putArray("tags");
-        r.tags().forEach(tags::add);
-        ArrayNode tw = o.putArray("tagsWritten");
-        r.tagsWritten().forEach(tw::add);
-        ArrayNode tu = o.putArray("tagsUnchanged");
-        r.tagsUnchanged().forEach(tu::add);
-        if (r.index() != null) {
-            o.putObject("index").put("digest", r.index().digest().toString()).put("mediaType", r.index().mediaType().value()).put("size", r.index().size());
-        } else {
-            o.putNull("index");
-        }
-        ArrayNode images = o.putArray("images");
-        for (RunReport.VariantReport v : r.variants()) {
-            for (RunReport.ImageReport i : v.images()) {
-                ObjectNode n = images.addObject();
-                if (!v.name().isEmpty()) n.put("variant", v.name());
-                imageJson(n, i);
-            }
-        }
-        ArrayNode variants = o.putArray("variants");
-        for (RunReport.VariantReport v : r.variants()) {
-            ObjectNode n = variants.addObject();
-            n.put("name", v.name());
-            ObjectNode vars = n.putObject("vars");
-            v.vars().forEach(vars::put);
-            n.put("ok", v.failure() == null);
-            ArrayNode vt = n.putArray("tags");
-            v.tags().forEach(vt::add);
-            ArrayNode vw = n.putArray("tagsWritten");
-            v.tagsWritten().forEach(vw::add);
-            if (v.index() != null) {
-                n.putObject("index").put("digest", v.index().digest().toString()).put("mediaType", v.index().mediaType().value());
-            } else {
-                n.putNull("index");
-            }
-            ArrayNode vi = n.putArray("images");
-            v.images().forEach(i -> imageJson(vi.addObject(), i));
-            if (v.failure() != null) n.put("failure", Redact.text(v.failure()));
-        }
-        ArrayNode jobs = o.putArray("jobs");
-        for (RunReport.JobReport j : r.jobs()) {
-            ObjectNode n = jobs.addObject().put("id", j.id()).put("state", j.state()).put("ms", j.ms());
-            if (j.detail() != null) n.put("detail", Redact.text(j.detail()));
-        }
-        ObjectNode d = o.putObject("durationsMs");
-        r.durationsMs().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> d.put(e.getKey(), e.getValue()));
-        ArrayNode notes = o.putArray("notes");
-        r.notes().forEach(n -> notes.add(Redact.text(n)));
-        if (r.failure() != null) o.put("failure", Redact.text(r.failure()));
-        String text = OciJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(o);
+        String text = OciJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(RunSummary.of(r));
         if (json.equals("-")) {
             ctx.out.println(text);
             ctx.out.flush();

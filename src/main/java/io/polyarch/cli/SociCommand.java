@@ -103,7 +103,7 @@ final class SociCommand extends GroupCommand {
                     RawManifest before = Images.require(store, top, "image " + source);
                     List<SociIndexer.Target> targets;
                     try {
-                        targets = SociIndexer.select(store, before, wanted, allPlatforms);
+                        targets = SociIndexer.select(store, before, wanted, allPlatforms, ctx.host());
                     } catch (IllegalArgumentException e) {
                         throw new InvalidInputException(source + ": " + e.getMessage());
                     }

@@ -52,14 +52,10 @@ final class TrainCommand extends ContextCommand implements Callable<Integer> {
             Files.createDirectories(repo);
             Files.writeString(repo.resolve("Dockerfile"), "ARG BASE=localhost:5000/base\nFROM ${BASE}\nARG ARCH\nRUN echo $ARCH\n");
             Files.writeString(repo.resolve("polyarch.yaml"), "destination: {registry: {repository: localhost:5000/app, tagRules: [latest, commit-short, branch]}}\n");
-            try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.init().setDirectory(repo.toFile()).setInitialBranch("main").call()) {
-                git.add().addFilepattern(".").call();
-                git.commit().setMessage("train").setAuthor("polyarch", "train@polyarch.invalid").setCommitter("polyarch", "train@polyarch.invalid").call();
-            }
+            io.polyarch.git.GitSource.commitAll(repo, "main", "train");
             var checkout = io.polyarch.git.GitSource.open(repo, Map.of());
             var spec = io.polyarch.pipeline.spec.SpecLoader.load(repo.resolve("polyarch.yaml"), io.polyarch.pipeline.spec.SpecLoader.Overrides.none());
-            io.polyarch.tags.Tags.resolve(spec.tagRules(), new io.polyarch.tags.Tags.Context(checkout.commit(), checkout.branch(), checkout.tags(), Map.of()));
-            io.polyarch.build.Dockerfile.parse(Files.readString(repo.resolve("Dockerfile")));
+            io.polyarch.pipeline.plan.PlanBuilder.build(spec, checkout, true);
             Main.execute(new String[]{"run", "--help"}, quiet, quiet, ctx.env);
             return Main.OK;
         } finally {

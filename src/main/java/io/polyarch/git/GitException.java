@@ -1,8 +1,8 @@
 package io.polyarch.git;
 
 /** The source could not be read or cloned; the message names the repository and what to do. */
-public final class GitException extends Exception {
+public final class GitException extends io.polyarch.error.PolyarchException {
     public GitException(String message) {
-        super(message);
+        super(Kind.USAGE, message, null);
     }
 }

@@ -44,6 +44,20 @@ public final class GitSource {
     private GitSource() {
     }
 
+    /**
+     * Makes {@code dir} a repository on {@code branch} with one commit of everything in it (the launcher's training
+     * workload; tests use git itself).
+     */
+    public static void commitAll(Path dir, String branch, String message) throws GitException {
+        try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.init().setDirectory(dir.toFile()).setInitialBranch(branch).call()) {
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage(message).setAuthor("polyarch", "polyarch@polyarch.invalid").setCommitter("polyarch", "polyarch@polyarch.invalid")
+                    .setSign(false).call();
+        } catch (org.eclipse.jgit.api.errors.GitAPIException e) {
+            throw new GitException(dir + ": cannot commit: " + e.getMessage());
+        }
+    }
+
     public static boolean looksLikeUrl(String s) {
         return s.contains("://") || s.matches("[\\w.-]+@[\\w.-]+:.*") || s.endsWith(".git") && !Files.isDirectory(Path.of(s));
     }

@@ -104,10 +104,10 @@ public record Platform(String os, String architecture, String variant, String os
         };
     }
 
-    /** The platform of the JVM's host, normalised. */
-    public static Platform host() {
-        String arch = System.getProperty("os.arch", "amd64");
-        String os = System.getProperty("os.name", "linux").toLowerCase(Locale.ROOT);
+    /** The platform of a JVM's host from its {@code os.name} and {@code os.arch}, normalised. */
+    public static Platform of(String osName, String osArch) {
+        String arch = osArch;
+        String os = osName.toLowerCase(Locale.ROOT);
         if (os.startsWith("mac")) os = "darwin";
         else if (os.startsWith("windows")) os = "windows";
         return new Platform(os, ARCH_ALIASES.getOrDefault(arch, arch), null);

@@ -31,9 +31,12 @@ public final class Copier {
 
     /**
      * @param all      copy every image of an index; without it, only the image for {@code platform}
-     * @param platform used when {@code all} is false and the source is an index
+     * @param platform used when {@code all} is false and the source is an index (a front end gives the host's by default)
      */
     public record Options(boolean all, Platform platform) {
+        public Options {
+            if (!all && platform == null) throw new IllegalArgumentException("a copy of one image needs its platform");
+        }
     }
 
     public record Result(String source, String destination, Descriptor manifest, List<Descriptor> images,
@@ -51,7 +54,7 @@ public final class Copier {
             List<Descriptor> blobList = new ArrayList<>();
             List<Descriptor> images = new ArrayList<>();
             if (parsed instanceof ImageIndex index && !opts.all()) {
-                Platform want = opts.platform() != null ? opts.platform() : Platform.host();
+                Platform want = opts.platform();
                 Descriptor pick = index.manifests().stream()
                         .filter(d -> d.platform() != null && !d.isAttestation() && d.platform().matches(want))
                         .findFirst()

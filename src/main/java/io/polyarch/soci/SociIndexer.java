@@ -104,9 +104,9 @@ public final class SociIndexer {
     }
 
     /** The input cannot be indexed (a layer that is not what its media type says, nothing to index); names what. */
-    public static final class SociException extends Exception {
+    public static final class SociException extends io.polyarch.error.PolyarchException {
         public SociException(String message, Throwable cause) {
-            super(message, cause);
+            super(Kind.FAILURE, message, cause);
         }
     }
 
@@ -236,7 +236,7 @@ public final class SociIndexer {
      * earlier SOCI indexes aside) when {@code all}; with neither, the host's platform, as soci does. A platform the
      * image does not have is an {@link IllegalArgumentException} listing those it has.
      */
-    public static List<Target> select(ContentStore store, RawManifest top, List<Platform> wanted, boolean all) throws StoreException {
+    public static List<Target> select(ContentStore store, RawManifest top, List<Platform> wanted, boolean all, Platform host) throws StoreException {
         Manifest parsed = top.parse();
         List<Target> candidates = new ArrayList<>();
         if (parsed instanceof ImageIndex ii) {
@@ -257,7 +257,7 @@ public final class SociIndexer {
             candidates.add(new Target(p, top.descriptor()));
         }
         if (all) return candidates;
-        List<Platform> want = wanted.isEmpty() ? List.of(new Platform("linux", Platform.host().architecture(), null)) : wanted;
+        List<Platform> want = wanted.isEmpty() ? List.of(new Platform("linux", host.architecture(), null)) : wanted;
         List<Target> out = new ArrayList<>();
         for (Platform w : want) {
             Target hit = candidates.stream().filter(c -> c.platform().matches(w)).findFirst().orElseThrow(() -> new IllegalArgumentException(

@@ -1,5 +1,8 @@
 package io.polyarch.soci;
 
+import io.polyarch.tar.TarFormatException;
+import io.polyarch.tar.TarHeader;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -19,7 +22,7 @@ import java.util.Map;
  */
 public final class TocBuilder implements GzipIndexer.Sink {
     /** Not a tar stream, or a tar entry soci cannot describe; the message names the entry and offset. */
-    public static final class TarException extends IOException {
+    public static final class TarException extends TarFormatException {
         TarException(String message) {
             super(message);
         }
@@ -99,28 +102,30 @@ public final class TocBuilder implements GzipIndexer.Sink {
     }
 
     private void header() throws TarException {
-        boolean zero = true;
-        for (byte x : header) {
-            if (x != 0) {
-                zero = false;
-                break;
-            }
-        }
-        if (zero) {
+        if (TarHeader.isZero(header)) {
             if (++zeroBlocks == 2) endOfArchive = pos;
             return;
         }
         zeroBlocks = 0;
-        long headerAt = pos - 512;
-        if (!checksumOk()) throw new TarException("not a tar stream: bad header checksum at offset " + headerAt);
-        char type = (char) (header[156] == 0 ? '0' : header[156]);
-        long size = number(124, 12);
+        long headerAt = pos - TarHeader.BLOCK;
+        TarHeader h;
+        try {
+            h = TarHeader.decode(header, headerAt);
+        } catch (TarFormatException e) {
+            throw new TarException(e.getMessage());
+        }
+        char type = h.type();
+        long size = h.size();
         if (type == 'x' || type == 'L' || type == 'K') {
-            if (size > 1 << 24) throw new TarException("metadata entry of " + size + " bytes at offset " + headerAt);
+            try {
+                h.checkMetadataSize(headerAt);
+            } catch (TarFormatException e) {
+                throw new TarException(e.getMessage());
+            }
             meta = new byte[(int) size];
             metaFill = 0;
             metaType = type;
-            metaPadding = pad(size);
+            metaPadding = TarHeader.padding(size);
             if (size == 0) {
                 applyMeta();
                 skip = 0;
@@ -138,20 +143,13 @@ public final class TocBuilder implements GzipIndexer.Sink {
             default -> throw new TarException("tar entry of type '" + type + "' at offset " + headerAt + " cannot be indexed (SOCI supports regular files, "
                     + "directories, links, devices and FIFOs)");
         };
-        String name = str(0, 100);
-        String prefix = str(345, 155);
-        if (!prefix.isEmpty() && str(257, 5).equals("ustar")) name = prefix + "/" + name;
-        if (longName != null) name = longName;
-        String link = longLink != null ? longLink : str(157, 100);
-        long mode = number(100, 8);
-        long uid = number(108, 8);
-        long gid = number(116, 8);
-        String uname = str(265, 32);
-        String gname = str(297, 32);
-        long devmajor = number(329, 8);
-        long devminor = number(337, 8);
+        String name = longName != null ? longName : h.name();
+        String link = longLink != null ? longLink : h.linkName();
+        long uid = h.uid();
+        long gid = h.gid();
+        String uname = h.uname();
+        String gname = h.gname();
         String mtime = null;
-        long mtimeSeconds = number(136, 12);
         if (pax.containsKey("path")) name = pax.get("path");
         if (pax.containsKey("linkpath")) link = pax.get("linkpath");
         if (pax.containsKey("size")) size = parseLong(pax.get("size"), "size", headerAt);
@@ -160,74 +158,30 @@ public final class TocBuilder implements GzipIndexer.Sink {
         if (pax.containsKey("uname")) uname = pax.get("uname");
         if (pax.containsKey("gname")) gname = pax.get("gname");
         if (pax.containsKey("mtime")) mtime = paxTime(pax.get("mtime"), headerAt);
-        if (mtime == null) mtime = RFC3339.format(Instant.ofEpochSecond(mtimeSeconds)) + "Z";
+        if (mtime == null) mtime = RFC3339.format(Instant.ofEpochSecond(h.mtime())) + "Z";
         // link, device, directory and FIFO entries have no data in the stream, whatever their size field says; the
         // size is recorded as written, as Go's tar reader reports it
         boolean headerOnly = !fileType.equals("reg");
-        files.add(new Ztoc.FileMetadata(name, fileType, pos, size, link, mode, (int) uid, (int) gid, uname, gname, mtime, devmajor, devminor, pax));
+        files.add(new Ztoc.FileMetadata(name, fileType, pos, size, link, h.mode(), (int) uid, (int) gid, uname, gname, mtime, h.devMajor(), h.devMinor(), pax));
         pax = new LinkedHashMap<>();
         longName = null;
         longLink = null;
-        skip = headerOnly ? 0 : size + pad(size);
+        skip = headerOnly ? 0 : size + TarHeader.padding(size);
     }
 
     private void applyMeta() throws TarException {
         byte[] body = meta;
         meta = null;
         if (metaType == 'L' || metaType == 'K') {
-            String s = new String(body, StandardCharsets.UTF_8);
-            int nul = s.indexOf('\0');
-            if (nul >= 0) s = s.substring(0, nul);
+            String s = TarHeader.longName(body);
             if (metaType == 'L') longName = s;
             else longLink = s;
             return;
         }
-        int i = 0;
-        while (i < body.length) {
-            int sp = i;
-            while (sp < body.length && body[sp] != ' ') sp++;
-            int len;
-            try {
-                len = Integer.parseInt(new String(body, i, sp - i, StandardCharsets.US_ASCII));
-            } catch (NumberFormatException e) {
-                throw new TarException("malformed PAX record at offset " + (pos - body.length + i));
-            }
-            if (len <= 0 || i + len > body.length || body[i + len - 1] != '\n') throw new TarException("malformed PAX record at offset " + (pos - body.length + i));
-            String rec = new String(body, sp + 1, i + len - sp - 2, StandardCharsets.UTF_8);
-            int eq = rec.indexOf('=');
-            if (eq > 0) pax.put(rec.substring(0, eq), rec.substring(eq + 1));
-            i += len;
-        }
-    }
-
-    private static long pad(long size) {
-        return (512 - size % 512) % 512;
-    }
-
-    private boolean checksumOk() throws TarException {
-        long stored = number(148, 8);
-        long sum = 0;
-        for (int i = 0; i < 512; i++) sum += (i >= 148 && i < 156) ? ' ' : header[i] & 0xff;
-        return sum == stored;
-    }
-
-    private String str(int off, int len) {
-        int e = off;
-        while (e < off + len && header[e] != 0) e++;
-        return new String(header, off, e - off, StandardCharsets.UTF_8);
-    }
-
-    private long number(int off, int len) throws TarException {
-        if ((header[off] & 0x80) != 0) {
-            long v = header[off] & 0x7f;
-            for (int i = off + 1; i < off + len; i++) v = (v << 8) | (header[i] & 0xff);
-            return v;
-        }
-        String s = str(off, len).trim();
         try {
-            return s.isEmpty() ? 0 : Long.parseLong(s, 8);
-        } catch (NumberFormatException e) {
-            throw new TarException("not a tar stream: header field '" + s + "' is not an octal number (header at offset " + (pos - 512) + ")");
+            pax.putAll(TarHeader.paxRecords(body, pos - body.length));
+        } catch (TarFormatException e) {
+            throw new TarException(e.getMessage());
         }
     }
 

@@ -5,12 +5,12 @@ package io.polyarch.store;
  * ("push blob sha256:… to localhost:5000/app"); {@link #retryable()} whether trying again may help.
  * Messages never contain credentials.
  */
-public class StoreException extends Exception {
+public class StoreException extends io.polyarch.error.PolyarchException {
     private final String action;
     private final boolean retryable;
 
     public StoreException(String action, String message, boolean retryable, Throwable cause) {
-        super(action == null ? message : action + ": " + message, cause);
+        super(Kind.FAILURE, action == null ? message : action + ": " + message, cause);
         this.action = action;
         this.retryable = retryable;
     }

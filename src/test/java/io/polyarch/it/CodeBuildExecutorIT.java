@@ -243,7 +243,7 @@ class CodeBuildExecutorIT {
             env.put("POLYARCH_JAR", Path.of(System.getProperty("polyarch.jar", "target/polyarch.jar")).toAbsolutePath().toString());
             Cli.Result r = Cli.run(env, "run", "--source", g.dir().toString(), "-c", g.dir().resolve("values.yaml").toString(), "--executor", "codebuild");
             assertEquals(1, r.code(), r.toString());
-            assertTrue(r.out().contains("FAILED on CodeBuild: linux/arm64") && r.out().contains("no index tag"), r.out());
+            assertTrue(r.out().contains("FAILED: linux/arm64 failed on CodeBuild") && r.out().contains("no index tag"), r.out());
             assertTrue(r.err().contains("simulated failure in api-pipeline-arm64"), r.err());
             Registries authed = new Registries(RegistryOptions.defaults(),
                     CredentialProvider.fixed(ecr.host(), new Credentials(TestRegistry.USER, TestRegistry.PASSWORD)));

@@ -40,11 +40,12 @@ public final class DockerBuilder implements Builder {
     private final String clientVersion;
     private final String serverVersion;
     private final Platform nativePlatform;
+    private final boolean linuxClient; // the client's plugin directories and default socket are the Linux ones
     /** Classic builds whose bases could not be pinned take turns: they would race on the shared base tag. */
     private final ReentrantLock engineLock = new ReentrantLock();
 
     private DockerBuilder(CommandRunner runner, String binary, String endpoint, Mode mode, Map<String, String> env,
-                          String clientVersion, String serverVersion, Platform nativePlatform) {
+                          String clientVersion, String serverVersion, Platform nativePlatform, boolean linuxClient) {
         this.runner = runner;
         this.binary = binary;
         this.endpoint = endpoint;
@@ -53,6 +54,7 @@ public final class DockerBuilder implements Builder {
         this.clientVersion = clientVersion;
         this.serverVersion = serverVersion;
         this.nativePlatform = nativePlatform;
+        this.linuxClient = linuxClient;
     }
 
     /**
@@ -61,9 +63,10 @@ public final class DockerBuilder implements Builder {
      * @param binary   a configured client, or null to try {@code docker} on PATH and then {@code /usr/bin/docker}
      * @param want     null for auto
      * @param baseEnv  the environment to run the client with
+     * @param host     this machine's platform (where the client looks for its plugins and its engine's socket)
      */
-    public static DockerBuilder detect(CommandRunner runner, String binary, String endpoint, Mode want, Map<String, String> baseEnv)
-                                       throws BuildException, InterruptedException {
+    public static DockerBuilder detect(CommandRunner runner, String binary, String endpoint, Mode want, Map<String, String> baseEnv,
+                                       Platform host) throws BuildException, InterruptedException {
         Map<String, String> env = new HashMap<>(baseEnv);
         if (endpoint != null) env.put("DOCKER_HOST", endpoint);
         List<String> candidates = binary != null ? List.of(binary) : defaultCandidates(env);
@@ -71,7 +74,7 @@ public final class DockerBuilder implements Builder {
         DockerBuilder legacyFallback = null;
         // Every candidate's probes at once: each is a process start and an engine round trip. `buildx version` only
         // where a buildx plugin could be found: without one it is a client start that can only fail.
-        boolean buildxPossible = buildxPluginMayExist(env);
+        boolean buildxPossible = buildxPluginMayExist(env, host);
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> versions = new HashMap<>();
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> buildxes = new HashMap<>();
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
@@ -116,7 +119,7 @@ public final class DockerBuilder implements Builder {
                 continue;
             }
             if (want == Mode.BUILDKIT && buildx) chosen = Mode.BUILDX;
-            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat);
+            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, onLinux(host));
             if (chosen != Mode.LEGACY || want == Mode.LEGACY) return b;
             if (legacyFallback == null) legacyFallback = b;
         }
@@ -151,8 +154,8 @@ public final class DockerBuilder implements Builder {
      * client loads plugins from (its config directory's {@code cli-plugins} and the system ones). Off Linux, or when
      * the client config names extra plugin directories, it is assumed to exist, and the probe decides.
      */
-    static boolean buildxPluginMayExist(Map<String, String> env) {
-        if (!onLinux()) return true;
+    static boolean buildxPluginMayExist(Map<String, String> env, Platform host) {
+        if (!onLinux(host)) return true;
         Path config = clientConfigDir(env);
         try {
             Path json = config.resolve("config.json");
@@ -170,12 +173,12 @@ public final class DockerBuilder implements Builder {
     /** The docker client's config directory: {@code $DOCKER_CONFIG}, else {@code ~/.docker}. */
     static Path clientConfigDir(Map<String, String> env) {
         return env.containsKey("DOCKER_CONFIG") ? Path.of(env.get("DOCKER_CONFIG"))
-                : Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".docker");
+                : Path.of(env.getOrDefault("HOME", "/"), ".docker");
     }
 
     /** Where the client's plugin directories and the engine's default socket are the Linux ones. */
-    static boolean onLinux() {
-        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+    static boolean onLinux(Platform host) {
+        return "linux".equals(host.os());
     }
 
     private static int major(String version) {
@@ -315,7 +318,7 @@ public final class DockerBuilder implements Builder {
             CommandRunner.OutputReader<RawManifest> importer = in -> DockerArchive.importTo(in, layout, req.oci(), req.uploads(), req.baseLayers(), log::line);
             // straight from the engine's socket where the client would use that socket: the client's start-up and
             // API negotiation cost ~45 ms before the first byte, on the critical path of the last platform
-            Optional<Path> socket = EngineSocket.local(e);
+            Optional<Path> socket = linuxClient ? EngineSocket.local(e) : Optional.empty();
             if (socket.isPresent()) {
                 try {
                     RawManifest m = EngineSocket.save(socket.get(), imageId, importer);

@@ -38,9 +38,8 @@ final class EngineSocket {
     private EngineSocket() {
     }
 
-    /** The socket the docker client would use with {@code env}, when it is a local Unix socket; else empty. */
+    /** The socket a Linux docker client would use with {@code env}, when it is a local Unix socket; else empty. */
     static Optional<Path> local(Map<String, String> env) {
-        if (!DockerBuilder.onLinux()) return Optional.empty();
         String context = env.getOrDefault("DOCKER_CONTEXT", "");
         if (!context.isEmpty() && !context.equals("default")) return Optional.empty();
         Path config = DockerBuilder.clientConfigDir(env).resolve("config.json");

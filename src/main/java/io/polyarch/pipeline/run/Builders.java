@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** One builder per engine: the local one, and each configured native endpoint. Detected once per run. */
-final class Builders implements AutoCloseable {
+final class Builders implements Engines {
     private final PipelineSpec.BuilderSpec spec;
     private final CommandRunner runner;
     private final Map<String, String> env;
@@ -31,7 +31,8 @@ final class Builders implements AutoCloseable {
         byEndpoint.values().forEach(Builder::close);
     }
 
-    synchronized Builder forPlatform(Platform p) throws RunFailedException, InterruptedException {
+    @Override
+    public synchronized Builder forPlatform(Platform p) throws RunFailedException, InterruptedException {
         String endpoint = spec.endpointFor(p);
         String key = endpoint == null ? "" : endpoint;
         Builder b = byEndpoint.get(key);
@@ -51,7 +52,7 @@ final class Builders implements AutoCloseable {
         try {
             switch (spec.kind()) {
                 case DOCKER:
-                    return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env);
+                    return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env, host);
                 case BUILDAH:
                     if (endpoint != null) {
                         throw new RunFailedException("builder.endpoints (" + p + " → " + endpoint + ") need the docker builder; buildah builds on this machine only");
@@ -59,7 +60,7 @@ final class Builders implements AutoCloseable {
                     return BuildahBuilder.detect(runner, env, host);
                 default:
                     try {
-                        return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env);
+                        return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env, host);
                     } catch (BuildException docker) {
                         if (endpoint != null) throw docker;
                         try {

@@ -1,8 +1,8 @@
 package io.polyarch.pipeline.run;
 
 /** The run could not start for a reason of the environment (no engine, no emulation): exit 1, nothing published. */
-public final class RunFailedException extends Exception {
+public final class RunFailedException extends io.polyarch.error.PolyarchException {
     public RunFailedException(String message) {
-        super(message);
+        super(Kind.FAILURE, message, null);
     }
 }

@@ -23,6 +23,14 @@ public record RunReport(String repository, String commit, String branch, List<Va
         notes = List.copyOf(notes);
     }
 
+    /** How the report names a destination: {@code host/path} for a registry, {@code oci:DIR} for a layout. */
+    public static String repositoryOf(io.polyarch.store.StoreRef dest) {
+        return switch (dest) {
+            case io.polyarch.store.StoreRef.Registry r -> r.reference().name();
+            case io.polyarch.store.StoreRef.Layout l -> "oci:" + l.dir();
+        };
+    }
+
     public boolean ok() {
         return failure == null;
     }

@@ -16,6 +16,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Which docker clients are probed, and whether `docker buildx version` is worth a process start. */
 class DockerBuilderProbeTest {
+    static final io.polyarch.oci.Platform LINUX = io.polyarch.oci.Platform.LINUX_AMD64;
+
     private static final List<Path> SYSTEM_PLUGIN_DIRS = List.of(Path.of("/usr/local/lib/docker/cli-plugins"),
             Path.of("/usr/local/libexec/docker/cli-plugins"), Path.of("/usr/lib/docker/cli-plugins"), Path.of("/usr/libexec/docker/cli-plugins"));
 
@@ -28,11 +30,11 @@ class DockerBuilderProbeTest {
         assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"));
         assumeFalse(systemHasBuildx(), "this machine has a system-wide buildx plugin");
         Map<String, String> env = Map.of("DOCKER_CONFIG", config.toString(), "HOME", config.toString());
-        assertFalse(DockerBuilder.buildxPluginMayExist(env), "no plugin anywhere: no buildx probe");
+        assertFalse(DockerBuilder.buildxPluginMayExist(env, LINUX), "no plugin anywhere: no buildx probe");
 
         Files.createDirectories(config.resolve("cli-plugins"));
         Files.writeString(config.resolve("cli-plugins/docker-buildx"), "#!/bin/sh\n");
-        assertTrue(DockerBuilder.buildxPluginMayExist(env), "the plugin in DOCKER_CONFIG/cli-plugins is found");
+        assertTrue(DockerBuilder.buildxPluginMayExist(env, LINUX), "the plugin in DOCKER_CONFIG/cli-plugins is found");
     }
 
     @Test
@@ -41,15 +43,15 @@ class DockerBuilderProbeTest {
         assumeFalse(systemHasBuildx(), "this machine has a system-wide buildx plugin");
         Files.createDirectories(home.resolve(".docker/cli-plugins"));
         Files.writeString(home.resolve(".docker/cli-plugins/docker-buildx"), "#!/bin/sh\n");
-        assertTrue(DockerBuilder.buildxPluginMayExist(Map.of("HOME", home.toString())));
-        assertFalse(DockerBuilder.buildxPluginMayExist(Map.of("HOME", home.resolve("elsewhere").toString())));
+        assertTrue(DockerBuilder.buildxPluginMayExist(Map.of("HOME", home.toString()), LINUX));
+        assertFalse(DockerBuilder.buildxPluginMayExist(Map.of("HOME", home.resolve("elsewhere").toString()), LINUX));
     }
 
     @Test
     void extraPluginDirectoriesInTheConfigMeanTheProbeDecides(@TempDir Path config) throws Exception {
         assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"));
         Files.writeString(config.resolve("config.json"), "{\"cliPluginsExtraDirs\": [\"/opt/docker-plugins\"]}");
-        assertTrue(DockerBuilder.buildxPluginMayExist(Map.of("DOCKER_CONFIG", config.toString())));
+        assertTrue(DockerBuilder.buildxPluginMayExist(Map.of("DOCKER_CONFIG", config.toString()), LINUX));
     }
 
     @Test

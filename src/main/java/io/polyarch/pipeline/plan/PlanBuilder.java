@@ -1,0 +1,164 @@
+package io.polyarch.pipeline.plan;
+
+import io.polyarch.build.Dockerfile;
+import io.polyarch.git.GitSource;
+import io.polyarch.oci.Platform;
+import io.polyarch.pipeline.spec.ConfigException;
+import io.polyarch.pipeline.spec.PipelineSpec;
+import io.polyarch.store.StoreRef;
+import io.polyarch.tags.Tags;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns a spec and a checkout into a {@link Plan}: reads each variant's Dockerfile, resolves its tags for the
+ * commit (two variants on one tag is a config error), and lays out the jobs. Reads files; asks no engine and no
+ * registry, so {@code polyarch plan} is instant and offline.
+ */
+public final class PlanBuilder {
+    private PlanBuilder() {
+    }
+
+    /**
+     * @param publish false for a build-only run ({@code --no-publish}): no publish jobs, and no SOCI jobs (the
+     *                SOCI index belongs to the publish step, which indexes the images it publishes)
+     */
+    public static Plan build(PipelineSpec spec, GitSource.Checkout src, boolean publish) throws ConfigException {
+        StoreRef dest = destination(spec);
+        Path context = src.root().resolve(spec.workDir()).normalize();
+        if (!Files.isDirectory(context)) {
+            throw new ConfigException(spec.origin() + ": workDir '" + spec.workDir() + "' is not a directory in " + src.root());
+        }
+        List<String> notes = new ArrayList<>();
+        List<Plan.Variant> variants = variants(spec, src, context, notes);
+        if (src.dirty()) notes.add("the working tree has uncommitted changes: they are built, and tagged as commit " + Tags.commitShort(src.commit()));
+        List<Plan.Job> jobs = new ArrayList<>();
+        for (Plan.Variant v : variants) {
+            List<JobId> last = new ArrayList<>();
+            for (Plan.Cell c : v.cells()) {
+                JobId build = new JobId(JobKind.BUILD, c.name());
+                jobs.add(new Plan.Job(build, v.name(), c.platform(), List.of(), List.of(), false));
+                JobId before = build;
+                if (spec.test() != null) {
+                    JobId test = new JobId(JobKind.TEST, c.name());
+                    jobs.add(new Plan.Job(test, v.name(), c.platform(), List.of(before), List.of(), spec.test().ignoreFailure()));
+                    before = test;
+                }
+                JobId push = new JobId(JobKind.PUSH, c.name());
+                jobs.add(new Plan.Job(push, v.name(), c.platform(), List.of(before), c.archTags(), false));
+                if (spec.soci() != null && publish) {
+                    JobId soci = new JobId(JobKind.SOCI, c.name());
+                    jobs.add(new Plan.Job(soci, v.name(), c.platform(), List.of(push), List.of(), false));
+                    last.add(soci);
+                } else {
+                    last.add(push);
+                }
+            }
+            if (publish) jobs.add(new Plan.Job(publishId(v.spec(), dest), v.name(), null, last, v.tags(), false));
+        }
+        int cells = variants.stream().mapToInt(v -> v.cells().size()).sum();
+        int parallelism = Math.max(1, spec.parallelism() > 0 ? spec.parallelism() : cells);
+        Plan plan = new Plan(src.commit(), dest, context, publish, spec.fastFail(), parallelism, variants, jobs, notes);
+        // the order a DagRunner would start them in (and a check that the edges hold no cycle)
+        Dag<Plan.Job> dag = plan.dag();
+        List<Plan.Job> ordered = dag.order().stream().map(id -> dag.job(id).payload()).toList();
+        return new Plan(plan.commit(), dest, context, publish, plan.fastFail(), parallelism, variants, ordered, notes);
+    }
+
+    /** The destination of a spec whose ECR destination, if any, has been resolved to its registry. */
+    public static StoreRef destination(PipelineSpec spec) throws ConfigException {
+        PipelineSpec.Destination d = spec.destination();
+        if (d == null) {
+            throw new ConfigException(spec.origin() + ": no destination; set destination.registry.repository (HOST[:PORT]/PATH) or pass --to REPOSITORY|oci:DIR");
+        }
+        if (d instanceof PipelineSpec.Ecr ecr) {
+            // a front end resolves an ECR destination (account, region, credentials) through a DestinationResolver first
+            throw new ConfigException(ecr.origin() + ": destination.ecr '" + ecr.repoName() + "' has not been resolved to its registry "
+                    + "(io.polyarch.aws.EcrDestination); or publish to a registry: destination.registry.repository: HOST/PATH, or --to");
+        }
+        return ((PipelineSpec.Target) d).ref();
+    }
+
+    static String cellName(PipelineSpec.Variant v, Platform p) {
+        return v.name().isEmpty() ? p.toString() : v.name() + " " + p;
+    }
+
+    static JobId publishId(PipelineSpec.Variant v, StoreRef dest) {
+        return new JobId(JobKind.PUBLISH, v.name().isEmpty() ? dest.toString() : v.name());
+    }
+
+    /** The build args of one cell: the config's, the variant's variables, and the arch arg. */
+    static Map<String, String> cellArgs(PipelineSpec spec, PipelineSpec.Variant v, Platform p) {
+        Map<String, String> args = new LinkedHashMap<>(spec.buildArgs());
+        args.putAll(v.vars());
+        if (!spec.archBuildArg().isEmpty()) args.put(spec.archBuildArg(), spec.archName(p));
+        return args;
+    }
+
+    private static List<Plan.Variant> variants(PipelineSpec spec, GitSource.Checkout src, Path context, List<String> notes) throws ConfigException {
+        List<Plan.Variant> out = new ArrayList<>();
+        Map<String, String> owner = new LinkedHashMap<>();
+        for (PipelineSpec.Variant v : spec.variants()) {
+            String who = v.name().isEmpty() ? "" : "variant " + v.name() + ": ";
+            Path dockerfilePath = context.resolve(v.dockerfile()).normalize();
+            Dockerfile df = dockerfile(spec, v, who, context, dockerfilePath);
+            List<String> tags = tags(spec, v, who, src, notes);
+            for (String t : tags) {
+                String other = owner.putIfAbsent(t, v.name());
+                if (other != null) {
+                    throw new ConfigException(spec.origin() + ": variants " + other + " and " + v.name() + " would both publish tag '" + t + "'"
+                            + (t.equals("latest") ? "; give latest to one variant (its own tagRules)" : "; use the variables in the tag rules, e.g. {"
+                            + String.join("}-{", v.vars().keySet()) + "}-{commit-short}"));
+                }
+            }
+            List<Plan.Cell> cells = new ArrayList<>();
+            for (Platform p : spec.platforms()) {
+                String arch = spec.archName(p);
+                cells.add(new Plan.Cell(cellName(v, p), p, arch, cellArgs(spec, v, p), spec.archTags() ? Tags.archTags(tags, arch) : List.of()));
+            }
+            out.add(new Plan.Variant(v, dockerfilePath, df, tags, cells));
+        }
+        return out;
+    }
+
+    private static Dockerfile dockerfile(PipelineSpec spec, PipelineSpec.Variant v, String who, Path context, Path path) throws ConfigException {
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException(spec.origin() + ": " + who + "dockerfile '" + v.dockerfile() + "' not found in " + context
+                    + "; set dockerfile (relative to workDir) or workDir");
+        }
+        Dockerfile df;
+        try {
+            df = Dockerfile.parse(Files.readString(path));
+        } catch (IOException e) {
+            throw new ConfigException(path + ": cannot read: " + e.getMessage());
+        }
+        if (df.froms().isEmpty()) throw new ConfigException(path + ": no FROM instruction");
+        if (v.target() != null && df.froms().stream().noneMatch(f -> v.target().equalsIgnoreCase(f.stageName()))) {
+            throw new ConfigException(spec.origin() + ": " + who + "target '" + v.target() + "' is not a stage of " + path.getFileName()
+                    + "; its stages: " + String.join(", ", df.froms().stream().map(Dockerfile.From::stageName).filter(Objects::nonNull).toList()));
+        }
+        return df;
+    }
+
+    private static List<String> tags(PipelineSpec spec, PipelineSpec.Variant v, String who, GitSource.Checkout src, List<String> notes)
+            throws ConfigException {
+        Tags.Resolution tr;
+        try {
+            tr = Tags.resolve(v.tagRules(), new Tags.Context(src.commit(), src.branch(), src.tags(), v.vars()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(spec.origin() + ": " + who + e.getMessage());
+        }
+        tr.notes().forEach(n -> notes.add(who + n));
+        if (tr.tags().isEmpty()) {
+            throw new ConfigException(spec.origin() + ": " + who + "the tag rules give no tag for commit " + src.commit() + ": " + String.join("; ", tr.notes()));
+        }
+        return tr.tags();
+    }
+}

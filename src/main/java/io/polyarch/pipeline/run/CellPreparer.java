@@ -1,0 +1,113 @@
+package io.polyarch.pipeline.run;
+
+import io.polyarch.build.BuildRequest;
+import io.polyarch.build.Builder;
+import io.polyarch.build.Dockerfile;
+import io.polyarch.build.Emulation;
+import io.polyarch.oci.Digest;
+import io.polyarch.oci.Platform;
+import io.polyarch.pipeline.plan.Plan;
+import io.polyarch.pipeline.spec.PipelineSpec;
+import io.polyarch.store.BlobUpload;
+import io.polyarch.store.StoreRef;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Turns each cell of the plan into a {@link CellJob}: its engine (and whether that engine can run the cell's RUN
+ * steps), its FROM lines pinned, the pinned Dockerfile written to its scratch directory, its build key and the
+ * request its builder gets. Nothing is built here; a cell that cannot run fails the run before any build starts.
+ */
+final class CellPreparer {
+    private final PipelineSpec spec;
+    private final RunOptions opts;
+    private final RunListener listener;
+    private final Engines engines;
+    private final BasePinner pinner;
+    private final Supplier<Optional<BlobUpload>> uploads;
+    private final Map<Path, Digest> contextDigests = new HashMap<>();
+
+    /** @param uploads opens a streamed upload to the destination (empty until the destination is open) */
+    CellPreparer(PipelineSpec spec, RunOptions opts, RunListener listener, Engines engines, BasePinner pinner,
+                 Supplier<Optional<BlobUpload>> uploads) {
+        this.spec = spec;
+        this.opts = opts;
+        this.listener = listener;
+        this.engines = engines;
+        this.pinner = pinner;
+        this.uploads = uploads;
+    }
+
+    /** Every cell's job, by cell name, in the plan's order. */
+    Map<String, CellJob> prepare(Plan plan, Path runDir) throws RunFailedException, InterruptedException, IOException {
+        Map<String, CellJob> jobs = new LinkedHashMap<>();
+        int vi = 0;
+        for (Plan.Variant v : plan.variants()) {
+            vi++;
+            for (Plan.Cell c : v.cells()) {
+                Builder b = engines.forPlatform(c.platform());
+                checkEmulation(v.dockerfile(), c.platform(), b, vi == 1);
+                Path scratch = Files.createDirectories(runDir.resolve(vi + "-" + c.platform().key().replace('/', '-')));
+                jobs.put(c.name(), job(plan, v, c, b, scratch));
+            }
+        }
+        return jobs;
+    }
+
+    /** A foreign platform whose Dockerfile runs programs on the target needs emulation: here, a binfmt handler. */
+    private void checkEmulation(Dockerfile df, Platform p, Builder b, boolean firstVariant) throws RunFailedException {
+        if (Emulation.isNative(b.nativePlatform(), p) || !df.runsOnTarget()) return;
+        if (b.usesLocalEmulation()) {
+            if (Emulation.handler(opts.binfmtDir(), p).isEmpty()) throw new RunFailedException(p + ": " + Emulation.howToEnable(b.nativePlatform(), p));
+        } else if (firstVariant) {
+            listener.note(p + ": the engine at " + spec.builder().endpointFor(p) + " is " + b.nativePlatform()
+                    + ", not native; its RUN steps depend on emulation there");
+        }
+    }
+
+    private CellJob job(Plan plan, Plan.Variant v, Plan.Cell c, Builder b, Path scratch) throws InterruptedException, IOException {
+        Dockerfile df = v.dockerfile();
+        BasePinner.Pinned pinned = pinner.pin(df, c.platform(), b.nativePlatform(), c.buildArgs());
+        Path dockerfile = v.dockerfilePath();
+        if (!pinned.lines().isEmpty()) {
+            dockerfile = scratch.resolve("Dockerfile");
+            Files.writeString(dockerfile, df.rewrite(pinned.lines()));
+            Path ignore = Path.of(v.dockerfilePath() + ".dockerignore");
+            if (Files.isRegularFile(ignore)) Files.copy(ignore, scratch.resolve("Dockerfile.dockerignore"));
+        }
+        boolean serialize = b.needsPinnedBases() && !pinned.complete();
+        if (serialize) {
+            listener.note(c.name() + ": some FROM images could not be pinned to a digest (" + String.join("; ", pinned.problems())
+                    + "); builds on " + b.describe() + " take turns so that no platform gets another's base image");
+        }
+        StoreRef dest = plan.destination();
+        String slug = (v.name().isEmpty() ? "" : v.name() + "-") + c.arch();
+        String name = "polyarch-build/" + repoName(dest) + ":" + slug.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
+        String key = pinned.complete()
+                ? BuildKeys.key(plan.context(), v.dockerfilePath(), c.platform(), c.buildArgs(), v.spec().target(), pinned.lines(), contextDigests)
+                : null;
+        if (key == null) listener.note(c.name() + ": no build key (" + String.join("; ", pinned.problems()) + "), so it is built every time");
+        BuildRequest req = new BuildRequest(plan.context(), dockerfile, c.platform(), c.buildArgs(), v.spec().target(), scratch, name,
+                pinned.insecure(), serialize, dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(BuildKeys.LABEL, key),
+                dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v.spec(), c.arch())).toString() : null,
+                uploads, null);
+        return new CellJob(c, b, req, pinned.finalBase(df, v.spec().target()), spec.test(), key);
+    }
+
+    private static String repoName(StoreRef dest) {
+        String n = switch (dest) {
+            case StoreRef.Registry r -> r.reference().repository();
+            case StoreRef.Layout l -> String.valueOf(l.dir().getFileName());
+        };
+        n = n.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9/._-]", "-").replaceAll("^[^a-z0-9]+", "");
+        return n.isEmpty() ? "image" : n;
+    }
+}

@@ -1,0 +1,246 @@
+package io.polyarch.pipeline.run;
+
+import io.polyarch.git.GitSource;
+import io.polyarch.layout.OciLayoutStore;
+import io.polyarch.oci.Descriptor;
+import io.polyarch.oci.ImageIndex;
+import io.polyarch.oci.ImageManifest;
+import io.polyarch.oci.Platform;
+import io.polyarch.oci.RawManifest;
+import io.polyarch.ops.Images;
+import io.polyarch.ops.Stores;
+import io.polyarch.pipeline.plan.JobKind;
+import io.polyarch.pipeline.plan.Plan;
+import io.polyarch.pipeline.plan.PlanBuilder;
+import io.polyarch.pipeline.spec.PipelineSpec;
+import io.polyarch.pipeline.spec.SpecLoader;
+import io.polyarch.store.ContentStore;
+import io.polyarch.store.StoreException;
+import io.polyarch.store.StoreRef;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A whole run driven through {@link LocalExecutor} with a {@link FakeBuilder} and no engine, registry or network:
+ * destinations are OCI layouts (registry repositories kept as layout directories by {@link LayoutStores}). What is
+ * checked is what a user would check afterwards: which tags name what in the destination.
+ */
+class LocalExecutorTest {
+    static final String COMMIT = "3f2a9c1e5b7d4f60a1b2c3d4e5f60718293a4b5c";
+
+    @TempDir
+    Path dir;
+    Path repo;
+    FakeBuilder builder;
+    List<String> states;
+
+    @BeforeEach
+    void repo() throws Exception {
+        repo = Files.createDirectories(dir.resolve("repo"));
+        Files.writeString(repo.resolve("Dockerfile"), "FROM scratch\nCOPY . /app\n");
+        Files.writeString(repo.resolve("main.c"), "int main() { return 0; }\n");
+        builder = new FakeBuilder();
+        states = new CopyOnWriteArrayList<>();
+    }
+
+    /** Registry repositories as layout directories under {@code root/HOST/PATH}; layouts as themselves. */
+    record LayoutStores(Path root) implements Stores {
+        @Override
+        public ContentStore open(StoreRef ref, boolean write) throws StoreException {
+            return switch (ref) {
+                case StoreRef.Registry r -> OciLayoutStore.open(root.resolve(r.reference().registry().replace(':', '_')).resolve(r.reference().repository()), true);
+                case StoreRef.Layout l -> OciLayoutStore.open(l.dir(), write);
+            };
+        }
+
+        @Override
+        public boolean plainHttp(String registry) {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private RunReport run(String yaml, boolean publish, boolean reuseOnly) throws Exception {
+        PipelineSpec spec = SpecLoader.parse("polyarch.yaml", yaml, SpecLoader.Overrides.none());
+        GitSource.Checkout src = new GitSource.Checkout(repo, COMMIT, "main", List.of(), false, null);
+        Plan plan = PlanBuilder.build(spec, src, publish);
+        RunOptions opts = new RunOptions(Map.of(), dir.resolve("binfmt"), dir.resolve("tmp"), 2, false, publish, reuseOnly);
+        RunListener listener = new RunListener() {
+            @Override
+            public void state(String cell, String state) {
+                states.add(cell + " " + state);
+            }
+
+            @Override
+            public void log(String cell, String line) {
+            }
+
+            @Override
+            public void note(String message) {
+            }
+        };
+        Engines.Factory engines = s -> new Engines() {
+            @Override
+            public io.polyarch.build.Builder forPlatform(Platform p) {
+                return builder;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        return new LocalExecutor(new LayoutStores(dir.resolve("registries")), opts, listener, engines, Platform.LINUX_AMD64).execute(plan, spec, src);
+    }
+
+    private static String layoutDest(Path out) {
+        return "destination: {registry: {repository: 'oci:" + out + "'}}\n";
+    }
+
+    @Test
+    void publishesOneIndexWhoseChildrenAreEachPlatformsImage() throws Exception {
+        Path out = dir.resolve("out");
+        RunReport r = run(layoutDest(out), true, false);
+        assertTrue(r.ok(), r.failure());
+        try (OciLayoutStore layout = OciLayoutStore.open(out, false)) {
+            RawManifest top = layout.getManifest("latest").orElseThrow();
+            assertEquals(r.index().digest(), top.digest());
+            assertEquals(top.digest(), layout.getManifest(COMMIT.substring(0, 8)).orElseThrow().digest(), "every tag names the same index");
+            ImageIndex idx = (ImageIndex) top.parse();
+            assertEquals(List.of("linux/amd64", "linux/arm64"), idx.manifests().stream().map(d -> d.platform().toString()).toList());
+            for (Descriptor child : idx.manifests()) {
+                ImageManifest im = (ImageManifest) layout.getManifest(child.digest().toString()).orElseThrow().parse();
+                assertTrue(Images.config(layout, im).platform().matches(child.platform()), "the config says the platform the index lists it under");
+                String arch = child.platform().architecture();
+                assertEquals(child.digest(), layout.getManifest("latest-" + arch).orElseThrow().digest(), "arch tag names the child");
+            }
+        }
+        assertEquals(2, builder.builds.get());
+        assertTrue(states.contains("linux/arm64 pushed"), states.toString());
+    }
+
+    @Test
+    void aFailedPlatformPublishesNoIndexAndSaysWhy() throws Exception {
+        Path out = dir.resolve("out");
+        builder.failing.add(Platform.LINUX_ARM64);
+        RunReport r = run(layoutDest(out), true, false);
+        assertFalse(r.ok());
+        assertTrue(r.failure().contains("linux/arm64") && r.failure().contains("simulated failure"), r.failure());
+        assertNull(r.index());
+        try (OciLayoutStore layout = OciLayoutStore.open(out, false)) {
+            assertTrue(layout.getManifest("latest").isEmpty(), "no index tag");
+            assertTrue(layout.getManifest(COMMIT.substring(0, 8)).isEmpty(), "no index tag");
+            assertTrue(layout.getManifest("latest-amd64").isPresent(), "the platform that succeeded is pushed with its arch tag");
+        }
+        assertTrue(r.notes().stream().anyMatch(n -> n.contains("no index tag was written or moved")), r.notes().toString());
+        assertTrue(r.notes().stream().anyMatch(n -> n.contains("pushed, with no index published over them") && n.contains("linux/amd64")), r.notes().toString());
+        assertEquals("skipped", r.jobs().stream().filter(j -> j.id().startsWith("publish")).findFirst().orElseThrow().state(),
+                "the publish job never ran");
+    }
+
+    @Test
+    void anImageWhoseConfigSaysAnotherPlatformIsNotPushed() throws Exception {
+        Path out = dir.resolve("out");
+        builder.claims.put(Platform.LINUX_ARM64, Platform.LINUX_AMD64);
+        RunReport r = run(layoutDest(out), true, false);
+        assertFalse(r.ok());
+        assertTrue(r.failure().contains("produced an image whose config says linux/amd64"), r.failure());
+        try (OciLayoutStore layout = OciLayoutStore.open(out, false)) {
+            assertTrue(layout.getManifest("latest").isEmpty());
+            assertTrue(layout.getManifest("latest-arm64").isEmpty(), "the wrong image gets no arch tag");
+        }
+    }
+
+    @Test
+    void fastFailCancelsTheOtherPlatformsBuild() throws Exception {
+        Path out = dir.resolve("out");
+        builder.failing.add(Platform.LINUX_ARM64);
+        builder.blocking.add(Platform.LINUX_AMD64);
+        RunReport r = run(layoutDest(out) + "fastFail: true\n", true, false);
+        assertFalse(r.ok());
+        assertTrue(builder.interrupted.contains(Platform.LINUX_AMD64), "the amd64 build was stopped");
+        RunReport.ImageReport amd64 = r.images().stream().filter(i -> i.platform().equals(Platform.LINUX_AMD64)).findFirst().orElseThrow();
+        assertEquals("cancelled", amd64.state());
+        try (OciLayoutStore layout = OciLayoutStore.open(out, false)) {
+            assertTrue(layout.listTags().isEmpty(), "nothing tagged: " + layout.listTags());
+        }
+    }
+
+    @Test
+    void aSecondRunOfTheSameInputsReusesEveryImageByBuildKey() throws Exception {
+        String yaml = "destination: {registry: {repository: localhost:5000/team/app}}\n";
+        RunReport first = run(yaml, true, false);
+        assertTrue(first.ok(), first.failure());
+        assertEquals(2, builder.builds.get());
+        RunReport second = run(yaml, true, false);
+        assertTrue(second.ok(), second.failure());
+        assertEquals(2, builder.builds.get(), "nothing built the second time");
+        assertTrue(second.images().stream().allMatch(i -> "reused".equals(i.state()) && i.reused().contains("build key")), second.images().toString());
+        assertEquals(first.index().digest(), second.index().digest(), "the same index");
+        assertEquals(List.of(), second.tagsWritten(), "every tag already in place");
+
+        Files.writeString(repo.resolve("main.c"), "int main() { return 1; }\n");
+        RunReport third = run(yaml, true, false);
+        assertEquals(4, builder.builds.get(), "a change in the context builds again");
+        assertTrue(third.images().stream().allMatch(i -> "pushed".equals(i.state())));
+    }
+
+    @Test
+    void buildOnlyJobsAndThePublishStepAfterThem() throws Exception {
+        String yaml = "destination: {registry: {repository: localhost:5000/team/split}}\n";
+        RunReport none = run(yaml, true, true);
+        assertFalse(none.ok(), "--reuse-only with nothing pushed yet");
+        assertTrue(none.failure().contains("--reuse-only: no image with build key"), none.failure());
+        assertEquals(0, builder.builds.get());
+
+        RunReport buildOnly = run(yaml, false, false);
+        assertTrue(buildOnly.ok(), buildOnly.failure());
+        assertNull(buildOnly.index(), "a build-only run publishes nothing");
+        assertTrue(buildOnly.jobs().stream().noneMatch(j -> j.id().startsWith("publish")));
+        RunReport publish = run(yaml, true, true);
+        assertTrue(publish.ok(), publish.failure());
+        assertNotNull(publish.index());
+        assertEquals(2, builder.builds.get(), "the publish step built nothing");
+    }
+
+    @Test
+    void sociIndexesAreMadeOnlyWhenTheRunPublishesAndBeforeTheIndex() throws Exception {
+        Path out = dir.resolve("out");
+        String yaml = layoutDest(out) + "soci: {format: v2, minLayerSize: 0}\n";
+        PipelineSpec spec = SpecLoader.parse("polyarch.yaml", yaml, SpecLoader.Overrides.none());
+        GitSource.Checkout src = new GitSource.Checkout(repo, COMMIT, "main", List.of(), false, null);
+        assertTrue(PlanBuilder.build(spec, src, false).jobs().stream().noneMatch(j -> j.kind() == JobKind.SOCI || j.kind() == JobKind.PUBLISH),
+                "a build-only plan has no SOCI and no publish jobs");
+        Plan full = PlanBuilder.build(spec, src, true);
+        Plan.Job publish = full.jobs().stream().filter(j -> j.kind() == JobKind.PUBLISH).findFirst().orElseThrow();
+        assertEquals(List.of("soci linux/amd64", "soci linux/arm64"), publish.needs().stream().map(Object::toString).toList());
+
+        RunReport r = run(yaml, true, false);
+        assertTrue(r.ok(), r.failure());
+        try (OciLayoutStore layout = OciLayoutStore.open(out, false)) {
+            ImageIndex idx = (ImageIndex) layout.getManifest("latest").orElseThrow().parse();
+            for (RunReport.ImageReport i : r.images()) {
+                assertNotNull(i.sociIndex(), "SOCI index of " + i.platform());
+                Optional<Descriptor> listed = idx.manifests().stream().filter(d -> d.digest().equals(i.sociIndex())).findFirst();
+                assertTrue(listed.isPresent(), "the v2 SOCI index is listed in the published index");
+                assertTrue(idx.manifests().stream().anyMatch(d -> d.digest().equals(i.digest())), "the annotated image is the one published");
+            }
+        }
+    }
+}
