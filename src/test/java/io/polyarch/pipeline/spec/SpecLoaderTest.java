@@ -86,6 +86,37 @@ class SpecLoaderTest {
     }
 
     @Test
+    void flagsApplyToTheSpecTheFileGaveAndToTheVariantsThatInherited() throws Exception {
+        String yaml = """
+                destination:
+                  ecr: {repoName: team/app}
+                  registry: {repository: r.example/app}
+                dockerfile: Dockerfile
+                matrix:
+                  - {V: "1"}
+                  - {V: "2", dockerfile: Dockerfile.v2}
+                """;
+        // both destinations in the file are a conflict only when --to does not replace them
+        assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", yaml, SpecLoader.Overrides.none()));
+        PipelineSpec s = SpecLoader.parse("polyarch.yaml", yaml, new SpecLoader.Overrides("localhost:5000/other", List.of("linux/arm64,linux/amd64"),
+                Map.of(), "buildah", "svc", "Dockerfile.ci", "prod", null, List.of("commit")));
+        assertEquals("localhost:5000/other", ((PipelineSpec.Target) s.destination()).ref().toString());
+        assertEquals(List.of("linux/arm64", "linux/amd64"), s.platforms().stream().map(Object::toString).toList());
+        assertEquals(PipelineSpec.Kind.BUILDAH, s.builder().kind());
+        assertEquals("svc", s.workDir());
+        assertEquals("Dockerfile.ci", s.variants().get(0).dockerfile(), "the variant that took the top-level Dockerfile takes the flag's");
+        assertEquals("Dockerfile.v2", s.variants().get(1).dockerfile(), "a variant's own Dockerfile stays");
+        assertEquals("prod", s.variants().get(1).target());
+        assertEquals(List.of(io.polyarch.tags.TagRule.parse("commit")), s.variants().get(0).tagRules());
+        ConfigException twice = assertThrows(ConfigException.class, () -> SpecLoader.parse("p.yaml", "{}", new SpecLoader.Overrides(null,
+                List.of("linux/amd64", "linux/amd64"), Map.of(), null, null, null, null, null, List.of())));
+        assertTrue(twice.getMessage().startsWith("--platform: platform linux/amd64 is listed twice"), twice.getMessage());
+        ConfigException outside = assertThrows(ConfigException.class, () -> SpecLoader.parse("p.yaml", "{}", new SpecLoader.Overrides(null,
+                List.of(), Map.of(), null, "../elsewhere", null, null, null, List.of())));
+        assertTrue(outside.getMessage().startsWith("--workdir: '../elsewhere' must be a path inside the repository"), outside.getMessage());
+    }
+
+    @Test
     void unknownKeyNamesFileLineAndSuggestsTheClosest() {
         String e = error("""
                 destination:
