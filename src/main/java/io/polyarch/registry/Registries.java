@@ -41,7 +41,7 @@ public final class Registries implements AutoCloseable {
         this.options = options;
         this.credentials = credentials;
         if (transport == null) {
-            UrlConnectionTransport conn = new UrlConnectionTransport(options.connectTimeout(), options.insecureHosts());
+            UrlConnectionTransport conn = new UrlConnectionTransport(options.connectTimeout(), new io.polyarch.registry.http.TlsPolicy(options.insecureHosts()));
             this.closeable = conn;
             transport = conn;
         } else {

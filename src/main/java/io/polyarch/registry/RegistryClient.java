@@ -2,8 +2,6 @@ package io.polyarch.registry;
 
 import io.polyarch.registry.http.Request;
 import io.polyarch.registry.http.Response;
-import io.polyarch.registry.http.Redact;
-import io.polyarch.registry.http.RetryPolicy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polyarch.oci.Descriptor;
@@ -14,7 +12,6 @@ import io.polyarch.oci.OciJson;
 import io.polyarch.oci.RawManifest;
 import io.polyarch.oci.Reference;
 import io.polyarch.registry.auth.AuthTransport;
-import io.polyarch.registry.auth.AuthenticationException;
 import io.polyarch.store.BlobUpload;
 import io.polyarch.store.ContentStore;
 import io.polyarch.store.DigestMismatchException;
@@ -45,14 +42,14 @@ public final class RegistryClient implements ContentStore {
     private static final Pattern LINK_NEXT = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
     private final Reference repo;
     private final URI base;
-    private final AuthTransport transport;
     private final RegistryOptions options;
+    private final RegistryCalls calls;
 
     RegistryClient(Reference repo, URI base, AuthTransport transport, RegistryOptions options) {
         this.repo = repo.repositoryOnly();
         this.base = base;
-        this.transport = transport;
         this.options = options;
+        this.calls = new RegistryCalls(this.repo, base, transport, options);
     }
 
     public Reference reference() {
@@ -113,7 +110,7 @@ public final class RegistryClient implements ContentStore {
      */
     public boolean mount(Digest digest, Reference from) throws StoreException {
         if (!from.registry().equals(repo.registry()) || from.repository().equals(repo.repository())) return false;
-        transport.addScope("repository:" + from.repository() + ":pull");
+        calls.addScope("repository:" + from.repository() + ":pull");
         String action = "mount blob " + digest.shortHex() + " from " + from.repository() + " into " + repo.name();
         URI u = url("/blobs/uploads/?mount=" + digest + "&from=" + enc(from.repository()));
         try (Response r = send(new Request("POST", u, Map.of(), null, false), action, false)) {
@@ -208,175 +205,18 @@ public final class RegistryClient implements ContentStore {
     }
 
     private void putUpload(URI location, Descriptor d, Request.Body body, String action) throws StoreException {
-        String sep = location.getRawQuery() == null ? "?" : "&";
-        URI put = URI.create(location + sep + "digest=" + enc(d.digest().toString()));
-        Request req = new Request("PUT", put, Map.of("Content-Type", List.of("application/octet-stream")), body, false);
-        try (Response r = send(req, action, false)) {
-            if (r.status() != 201 && r.status() != 204) throw error(action, r);
-        }
+        calls.putUpload(location, d, body, action);
     }
 
     // ---- streamed uploads ----
-
-    /** How many produced chunks may wait for the registry before {@link StreamingUpload#write} waits. */
-    static final int QUEUED_CHUNKS = 16;
-    /** A registry that takes no bytes for this long ends the streamed upload (the blob is pushed later as usual). */
-    static final long STALL_SECONDS = 30;
 
     @Override
     public Optional<BlobUpload> startUpload() {
         try (Response r = send(new Request("POST", url("/blobs/uploads/"), Map.of(), null, false), "start an upload to " + repo.name(), false)) {
             if (r.status() != 202 || r.header("Location").isEmpty()) return Optional.empty();
-            return Optional.of(new StreamingUpload(resolve(r.header("Location").get())));
+            return Optional.of(new StreamingUpload(calls, resolve(r.header("Location").get())));
         } catch (StoreException e) {
             return Optional.empty();
-        }
-    }
-
-    /**
-     * One PATCH whose body streams the bytes as they are produced (chunked transfer encoding), then the PUT with the
-     * digest: the requests docker push sends. Bytes wait in a bounded queue; a registry that stops taking them, or any
-     * error, abandons the upload without ever failing the producer.
-     */
-    private final class StreamingUpload implements BlobUpload {
-        private static final byte[] END = new byte[0];
-        private static final byte[] ABORT = new byte[0];
-        private final java.util.concurrent.BlockingQueue<byte[]> queue = new java.util.concurrent.ArrayBlockingQueue<>(QUEUED_CHUNKS);
-        private final java.util.concurrent.CompletableFuture<URI> patched = new java.util.concurrent.CompletableFuture<>();
-        private final URI location;
-        private volatile String failure;
-
-        StreamingUpload(URI location) {
-            this.location = location;
-            Thread.ofPlatform().daemon().name("layer-upload").start(this::patch);
-        }
-
-        private void patch() {
-            Request.Body body = new Request.Body() {
-                private boolean opened;
-
-                @Override
-                public long length() {
-                    return -1;
-                }
-
-                @Override
-                public synchronized InputStream open() throws IOException {
-                    if (opened) throw new IOException("a streamed layer cannot be sent twice");
-                    opened = true;
-                    return new QueueStream();
-                }
-            };
-            Request req = new Request("PATCH", location, Map.of("Content-Type", List.of("application/octet-stream")), body, false);
-            try (Response r = send(req, "stream a layer to " + repo.name(), false)) {
-                if (r.status() != 202) {
-                    fail("the registry answered " + r.status() + " to the streamed PATCH");
-                } else {
-                    patched.complete(resolve(r.header("Location").orElse(location.toString())));
-                }
-            } catch (StoreException | RuntimeException e) {
-                fail(e.getMessage());
-            }
-        }
-
-        private void fail(String why) {
-            if (failure == null) failure = why;
-            queue.clear(); // a producer waiting for room goes on
-            queue.offer(ABORT); // a body waiting for bytes ends
-            patched.complete(null);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            if (failure != null || len == 0) return;
-            try {
-                if (!queue.offer(java.util.Arrays.copyOfRange(b, off, off + len), STALL_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
-                    fail("the registry took no bytes for " + STALL_SECONDS + " s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
-
-        @Override
-        public String commit(Descriptor d) {
-            try {
-                if (failure == null && !queue.offer(END, STALL_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
-                    fail("the registry took no bytes for " + STALL_SECONDS + " s");
-                }
-                URI at = failure == null ? patched.get(STALL_SECONDS, java.util.concurrent.TimeUnit.SECONDS) : null;
-                if (at == null) {
-                    abort();
-                    return failure;
-                }
-                String action = "commit streamed blob " + d.digest() + " to " + repo.name();
-                putUpload(at, d, null, action);
-                return null;
-            } catch (StoreException e) {
-                abort();
-                return e.getMessage();
-            } catch (java.util.concurrent.TimeoutException e) {
-                fail("the registry did not finish reading the layer within " + STALL_SECONDS + " s");
-                abort();
-                return failure;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                abort();
-                return "interrupted";
-            } catch (java.util.concurrent.ExecutionException e) {
-                abort();
-                return String.valueOf(e.getCause());
-            }
-        }
-
-        @Override
-        public void abort() {
-            fail("abandoned");
-            try (Response ignored = send(new Request("DELETE", location, Map.of(), null, false), "cancel an upload to " + repo.name(), false)) {
-                // an upload session the registry keeps expires on its own
-            } catch (StoreException e) {
-                // as above
-            }
-        }
-
-        /** The body of the PATCH: the queued chunks in order, then the end. */
-        private final class QueueStream extends InputStream {
-            private byte[] current = new byte[0];
-            private int pos;
-            private boolean ended;
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) return 0;
-                while (pos == current.length) {
-                    if (ended) return -1;
-                    byte[] next;
-                    try {
-                        next = queue.take();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new java.io.InterruptedIOException("interrupted while streaming a layer");
-                    }
-                    if (next == ABORT) throw new IOException("upload abandoned: " + failure);
-                    if (next == END) {
-                        ended = true;
-                        return -1;
-                    }
-                    current = next;
-                    pos = 0;
-                }
-                int n = Math.min(len, current.length - pos);
-                System.arraycopy(current, pos, b, off, n);
-                pos += n;
-                return n;
-            }
         }
     }
 
@@ -544,78 +384,22 @@ public final class RegistryClient implements ContentStore {
         return d.algorithm() + "-" + d.hex();
     }
 
-    // ---- plumbing ----
+    // ---- plumbing: one seam for every call of this repository ----
 
     private URI resolve(String location) {
-        return base.resolve(location);
+        return calls.resolve(location);
     }
 
-    /** Sends, following redirects for GET/HEAD; the auth layer gives credentials only to the registry host. */
     private Response send(Request req, String action, boolean followRedirects) throws StoreException {
-        try {
-            Response r = transport.send(req);
-            for (int hop = 0; followRedirects && hop < 5 && isRedirect(r.status()); hop++) {
-                Optional<String> loc = r.header("Location");
-                r.close();
-                if (loc.isEmpty()) throw new RegistryException(action, r.status(), null, "redirect without Location", false);
-                URI target = req.uri().resolve(loc.get());
-                Request next = req.withUri(target).withoutHeader("Authorization");
-                r = transport.send(next);
-                req = next;
-            }
-            return r;
-        } catch (AuthenticationException e) {
-            throw new RegistryException(action, 401, "UNAUTHORIZED", e.getMessage(), false);
-        } catch (IOException e) {
-            throw ioError(action, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException(action, "interrupted", false, e);
-        }
+        return calls.send(req, action, followRedirects);
     }
 
-    private static boolean isRedirect(int s) {
-        return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
+    RegistryException error(String action, Response r) {
+        return calls.error(action, r);
     }
 
     static StoreException ioError(String action, IOException e) {
-        if (e.getCause() instanceof StoreException se) {
-            return se instanceof DigestMismatchException dm ? dm : new StoreException(action, se.getMessage(), se.retryable(), se);
-        }
-        return new StoreException(action, Registries.describe(e), true, e);
-    }
-
-    /** Turns an error response into an exception naming what failed and, where we can tell, what to do. */
-    RegistryException error(String action, Response r) {
-        String body = Redact.text(r.errorBody());
-        r.close();
-        String code = null;
-        String message = null;
-        try {
-            JsonNode n = OciJson.readTree(body.getBytes(StandardCharsets.UTF_8), "error");
-            JsonNode first = n.path("errors").path(0);
-            if (!first.isMissingNode()) {
-                code = first.path("code").asText(null);
-                message = first.path("message").asText(null);
-            }
-        } catch (IllegalArgumentException notJson) {
-            // plain-text error bodies are reported as they are, shortened
-        }
-        String text = "HTTP " + r.status() + (code != null ? " " + code : "")
-                + (message != null ? ": " + message : body.isBlank() ? "" : ": " + abbreviate(body.strip()));
-        String hint = switch (r.status()) {
-            case 401 -> " (not authenticated: log in with docker login, set REGISTRY_AUTH_FILE, or pass --username/--password-stdin)";
-            case 403 -> " (the credentials are not allowed this; check the repository's permissions)";
-            case 429 -> " (rate limited; retried " + options.retry().maxAttempts() + " times)";
-            default -> "";
-        };
-        if (r.status() == 404) return new RegistryException(action, 404, code, text, false);
-        return new RegistryException(action, r.status(), code, text + hint, RetryPolicy.retryableStatus(r.status()));
-    }
-
-    private static String abbreviate(String s) {
-        s = s.replaceAll("\\s+", " ");
-        return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+        return RegistryCalls.ioError(action, e);
     }
 
     private static String enc(String s) {

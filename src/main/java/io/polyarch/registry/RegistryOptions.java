@@ -42,12 +42,15 @@ public record RegistryOptions(Set<String> insecureHosts, String userAgent, Retry
         return new RegistryOptions(insecureHosts, userAgent, retry, connectTimeout, chunkSize, maxManifestBytes, j);
     }
 
+    /** 127.0.0.0/8 written as an address, not a host name that merely starts with "127." ({@code 127.evil.example}). */
+    private static final java.util.regex.Pattern LOOPBACK_V4 = java.util.regex.Pattern.compile("127(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+
     /** Loopback registries are local by construction, so plain HTTP is allowed there as docker allows it. */
     public boolean insecure(String registry) {
         if (insecureHosts.contains(registry) || insecureHosts.contains("*")) return true;
         String host = registry.startsWith("[") ? registry.substring(1, registry.indexOf(']'))
                 : registry.contains(":") ? registry.substring(0, registry.lastIndexOf(':')) : registry;
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+        return host.equals("localhost") || host.equals("::1") || LOOPBACK_V4.matcher(host).matches();
     }
 
     public static String version() {

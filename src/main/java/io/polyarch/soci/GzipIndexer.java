@@ -120,7 +120,7 @@ public final class GzipIndexer {
         }
     }
 
-    private static final class Run {
+    private static final class Run implements Huffman.Bits {
         private final InputStream in;
         private final long spanSize;
         private final Sink sink;
@@ -227,7 +227,8 @@ public final class GzipIndexer {
         }
 
         /** Bit position of the next unread bit in the compressed stream. */
-        private long position() {
+        @Override
+        public long position() {
             return (inBase + inPos) * 8 - bitCount;
         }
 
@@ -422,7 +423,8 @@ public final class GzipIndexer {
             }
         }
 
-        int peek(int n) throws IOException {
+        @Override
+        public int peek(int n) throws IOException {
             while (bitCount < n) {
                 if (inPos >= inLen && !moreInput()) return (int) (bitBuf & ((1L << n) - 1)); // near the end: decode with what is left
                 bitBuf |= (long) (inBuf[inPos++] & 0xff) << bitCount;
@@ -431,79 +433,11 @@ public final class GzipIndexer {
             return (int) (bitBuf & ((1L << n) - 1));
         }
 
-        void consume(int n) throws IOException {
+        @Override
+        public void consume(int n) throws IOException {
             if (n > bitCount) throw new FormatException("gzip data ends early (truncated layer?) at byte " + (inBase + inPos));
             bitBuf >>>= n;
             bitCount -= n;
-        }
-    }
-
-    /** A canonical Huffman code as one lookup table indexed by the next maxLen bits (bit-reversed, as deflate stores them). */
-    static final class Huffman {
-        final int maxLen;
-        final int[] table; // symbol << 4 | length; 0 = invalid
-
-        private Huffman(int maxLen, int[] table) {
-            this.maxLen = maxLen;
-            this.table = table;
-        }
-
-        static final Huffman FIXED_LIT;
-        static final Huffman FIXED_DIST;
-
-        static {
-            int[] l = new int[288];
-            for (int i = 0; i < 144; i++) l[i] = 8;
-            for (int i = 144; i < 256; i++) l[i] = 9;
-            for (int i = 256; i < 280; i++) l[i] = 7;
-            for (int i = 280; i < 288; i++) l[i] = 8;
-            int[] d = new int[30];
-            java.util.Arrays.fill(d, 5);
-            try {
-                FIXED_LIT = of(l, 288);
-                FIXED_DIST = of(d, 30);
-            } catch (FormatException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        static Huffman of(int[] lengths, int n) throws FormatException {
-            int max = 0;
-            int[] count = new int[16];
-            for (int i = 0; i < n; i++) {
-                count[lengths[i]]++;
-                max = Math.max(max, lengths[i]);
-            }
-            if (max == 0) return new Huffman(1, new int[2]); // no codes: any use is an error
-            count[0] = 0;
-            int left = 1;
-            for (int len = 1; len <= 15; len++) {
-                left <<= 1;
-                left -= count[len];
-                if (left < 0) throw new FormatException("over-subscribed Huffman code");
-            }
-            int[] next = new int[16];
-            int code = 0;
-            for (int len = 1; len <= 15; len++) {
-                code = (code + count[len - 1]) << 1;
-                next[len] = code;
-            }
-            int[] table = new int[1 << max];
-            for (int sym = 0; sym < n; sym++) {
-                int len = lengths[sym];
-                if (len == 0) continue;
-                int c = next[len]++;
-                int rev = Integer.reverse(c) >>> (32 - len);
-                for (int fill = rev; fill < table.length; fill += 1 << len) table[fill] = sym << 4 | len;
-            }
-            return new Huffman(max, table);
-        }
-
-        int decode(Run r) throws IOException {
-            int e = table[r.peek(maxLen)];
-            if (e == 0) throw new FormatException("invalid Huffman code at byte " + r.position() / 8);
-            r.consume(e & 15);
-            return e >>> 4;
         }
     }
 }

@@ -58,7 +58,7 @@ class ScriptedRegistryTest {
                     : Reply.of(200, MANIFEST, "Content-Type", MediaType.OCI_MANIFEST.value());
         })) {
             List<Duration> slept = new ArrayList<>();
-            Transport chain = new RetryTransport(new JdkTransport(Duration.ofSeconds(5), Set.of()),
+            Transport chain = new RetryTransport(new JdkTransport(Duration.ofSeconds(5), io.polyarch.registry.http.TlsPolicy.verifyAll()),
                     new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(30)), java.util.random.RandomGenerator.of("L64X128MixRandom"), slept::add);
             try (Response r = chain.send(Request.get(java.net.URI.create("http://" + s.host() + "/v2/app/manifests/v1")))) {
                 assertEquals(200, r.status());

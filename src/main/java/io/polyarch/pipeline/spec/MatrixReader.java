@@ -1,17 +1,13 @@
 package io.polyarch.pipeline.spec;
 
-import io.polyarch.oci.Platform;
 import io.polyarch.pipeline.spec.Node.ListNode;
 import io.polyarch.pipeline.spec.Node.MapNode;
 import io.polyarch.pipeline.spec.Node.Scalar;
-import io.polyarch.store.StoreRef;
 import io.polyarch.tags.Suggest;
 import io.polyarch.tags.TagRule;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

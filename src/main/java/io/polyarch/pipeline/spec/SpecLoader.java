@@ -4,8 +4,6 @@ import io.polyarch.oci.Platform;
 import io.polyarch.pipeline.spec.Node.ListNode;
 import io.polyarch.pipeline.spec.Node.MapNode;
 import io.polyarch.pipeline.spec.Node.Scalar;
-import io.polyarch.store.StoreRef;
-import io.polyarch.tags.Suggest;
 import io.polyarch.tags.TagRule;
 
 import java.io.IOException;
@@ -14,9 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;

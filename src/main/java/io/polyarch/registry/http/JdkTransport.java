@@ -7,7 +7,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.Executors;
 
 /**
@@ -17,13 +16,13 @@ import java.util.concurrent.Executors;
  */
 public final class JdkTransport implements Transport, AutoCloseable {
     private final HttpClient verified;
-    private final Set<String> insecureHosts;
+    private final TlsPolicy tls;
     private volatile HttpClient unverified;
     private final Duration connectTimeout;
 
-    public JdkTransport(Duration connectTimeout, Set<String> insecureHosts) {
+    public JdkTransport(Duration connectTimeout, TlsPolicy tls) {
         this.connectTimeout = connectTimeout;
-        this.insecureHosts = Set.copyOf(insecureHosts);
+        this.tls = tls;
         this.verified = builder().build();
     }
 
@@ -35,8 +34,8 @@ public final class JdkTransport implements Transport, AutoCloseable {
                 .executor(Executors.newVirtualThreadPerTaskExecutor());
     }
 
-    private HttpClient clientFor(String host) {
-        if (!insecureHosts.contains(host)) return verified;
+    private HttpClient clientFor(java.net.URI uri) {
+        if (tls.verifies(uri)) return verified;
         HttpClient c = unverified;
         if (c == null) {
             synchronized (this) {
@@ -70,10 +69,9 @@ public final class JdkTransport implements Transport, AutoCloseable {
                     : HttpRequest.BodyPublishers.fromPublisher(stream, body.length());
         }
         b.method(request.method(), publisher);
-        String host = request.uri().getHost() + (request.uri().getPort() > 0 ? ":" + request.uri().getPort() : "");
         HttpResponse<InputStream> r;
         try {
-            r = clientFor(host).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            r = clientFor(request.uri()).send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }

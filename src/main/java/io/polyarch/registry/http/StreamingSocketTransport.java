@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * HTTP/1.1 over a plain or TLS socket, one connection per request, for the one request the other transports send
@@ -33,11 +32,11 @@ final class StreamingSocketTransport implements Transport {
     private static final int BUFFER = 256 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
     private final Duration connectTimeout;
-    private final Set<String> insecureHosts;
+    private final TlsPolicy tlsPolicy;
 
-    StreamingSocketTransport(Duration connectTimeout, Set<String> insecureHosts) {
+    StreamingSocketTransport(Duration connectTimeout, TlsPolicy tlsPolicy) {
         this.connectTimeout = connectTimeout;
-        this.insecureHosts = Set.copyOf(insecureHosts);
+        this.tlsPolicy = tlsPolicy;
     }
 
     /** True for http(s) URIs that the JVM's proxy settings send directly. */
@@ -57,15 +56,15 @@ final class StreamingSocketTransport implements Transport {
         URI uri = request.uri();
         boolean tls = uri.getScheme().equalsIgnoreCase("https");
         int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
-        String authority = uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
+        String authority = TlsPolicy.authority(uri);
         Socket socket = new Socket();
         boolean handedOver = false;
         try {
             socket.connect(new InetSocketAddress(uri.getHost(), port), (int) connectTimeout.toMillis());
             socket.setSoTimeout((int) Duration.ofMinutes(10).toMillis());
             if (tls) {
-                boolean trustAll = insecureHosts.contains(authority) || insecureHosts.contains("*");
-                var factory = trustAll ? TrustAll.CONTEXT.getSocketFactory() : javax.net.ssl.SSLContext.getDefault().getSocketFactory();
+                boolean trustAll = !tlsPolicy.verifies(uri);
+                var factory = tlsPolicy.socketFactory(uri);
                 SSLSocket ssl = (SSLSocket) factory.createSocket(socket, uri.getHost(), port, true);
                 if (!trustAll) {
                     var params = ssl.getSSLParameters();
@@ -83,8 +82,6 @@ final class StreamingSocketTransport implements Transport {
             Response r = readResponse(in, socket, uri);
             handedOver = true;
             return r;
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IOException("no TLS: " + e.getMessage(), e);
         } finally {
             if (!handedOver) socket.close();
         }

@@ -24,22 +24,22 @@ import java.util.Set;
 public final class UrlConnectionTransport implements Transport, AutoCloseable {
     private static final int BUFFER = 256 * 1024;
     private final Duration connectTimeout;
-    private final Set<String> insecureHosts;
+    private final TlsPolicy tls;
     /** Built on first PATCH only: creating a java.net.http client costs ~0.2 s of start-up. */
     private volatile JdkTransport fallback;
     private final StreamingSocketTransport streaming;
 
-    public UrlConnectionTransport(Duration connectTimeout, Set<String> insecureHosts) {
+    public UrlConnectionTransport(Duration connectTimeout, TlsPolicy tls) {
         this.connectTimeout = connectTimeout;
-        this.insecureHosts = Set.copyOf(insecureHosts);
-        this.streaming = new StreamingSocketTransport(connectTimeout, insecureHosts);
+        this.tls = tls;
+        this.streaming = new StreamingSocketTransport(connectTimeout, tls);
     }
 
     private JdkTransport fallback() {
         JdkTransport f = fallback;
         if (f == null) {
             synchronized (this) {
-                if (fallback == null) fallback = new JdkTransport(connectTimeout, insecureHosts);
+                if (fallback == null) fallback = new JdkTransport(connectTimeout, tls);
                 f = fallback;
             }
         }
@@ -57,9 +57,8 @@ public final class UrlConnectionTransport implements Transport, AutoCloseable {
         c.setUseCaches(false);
         c.setConnectTimeout((int) connectTimeout.toMillis());
         c.setReadTimeout((int) Duration.ofMinutes(10).toMillis());
-        String authority = request.uri().getPort() > 0 ? request.uri().getHost() + ":" + request.uri().getPort() : request.uri().getHost();
-        if (c instanceof HttpsURLConnection https && (insecureHosts.contains(authority) || insecureHosts.contains("*"))) {
-            https.setSSLSocketFactory(TrustAll.CONTEXT.getSocketFactory());
+        if (c instanceof HttpsURLConnection https && !tls.verifies(request.uri())) {
+            https.setSSLSocketFactory(tls.socketFactory(request.uri()));
             https.setHostnameVerifier((h, s) -> true);
         }
         c.setRequestMethod(request.method());
