@@ -59,8 +59,15 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // Jackson's first ObjectMapper takes ~0.1 s to set up; let that happen while Git and the engines are asked.
-        Thread.ofPlatform().daemon().name("warm-up").start(OciJson::mapper);
+        // Jackson's first ObjectMapper takes ~0.1 s to set up, and its first look at the summary's records more; let
+        // that happen while Git and the engines are asked.
+        Thread.ofPlatform().daemon().name("warm-up").start(() -> {
+            try {
+                OciJson.mapper().writeValueAsString(RunSummary.sample());
+            } catch (java.io.IOException | RuntimeException ignored) {
+                // only a warm-up
+            }
+        });
         if (json != null && !json.equals("-") && Files.isDirectory(Path.of(json))) {
             throw new InvalidInputException("--json " + json + " is a directory; give a file name or '-'");
         }

@@ -56,6 +56,7 @@ final class TrainCommand extends ContextCommand implements Callable<Integer> {
             var checkout = io.polyarch.git.GitSource.open(repo, Map.of());
             var spec = io.polyarch.pipeline.spec.SpecLoader.load(repo.resolve("polyarch.yaml"), io.polyarch.pipeline.spec.SpecLoader.Overrides.none());
             io.polyarch.pipeline.plan.PlanBuilder.build(spec, checkout, true);
+            OciJson.mapper().writeValueAsString(io.polyarch.pipeline.run.RunSummary.sample());
             Main.execute(new String[]{"run", "--help"}, quiet, quiet, ctx.env);
             return Main.OK;
         } finally {

@@ -58,6 +58,16 @@ public record RunSummary(boolean ok, String repository, String commit, String br
     public record Job(String id, String state, long ms, @JsonInclude(JsonInclude.Include.NON_NULL) String detail) {
     }
 
+    /**
+     * A summary with one of each part, for a front end to serialise once while the run is busy: Jackson's first look at
+     * these records (their components and annotations) then costs nothing at the end of the run.
+     */
+    public static RunSummary sample() {
+        RunReport.ImageReport i = new RunReport.ImageReport(io.polyarch.oci.Platform.LINUX_AMD64, "pushed", null, 0, List.of(), 0, 0, 0, "", "e", null, 0, "r");
+        return of(new RunReport("r", "c", "b", List.of(new RunReport.VariantReport("v", Map.of(), List.of(), List.of(), List.of(), null, List.of(i), "f")),
+                List.of(new RunReport.JobReport("j", "succeeded", 0, "d")), Map.of(), List.of(), "f"));
+    }
+
     public static RunSummary of(RunReport r) {
         List<Image> images = r.variants().stream().flatMap(v -> v.images().stream().map(i -> Image.of(v.name(), i))).toList();
         List<Variant> variants = r.variants().stream().map(v -> new Variant(v.name(), v.vars(), v.failure() == null, v.tags(), v.tagsWritten(),

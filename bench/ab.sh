@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Two builds of polyarch on bench/run.sh's workload, alternating, each from a cold engine: this checkout (B) and
+# another one (A, e.g. a `git worktree` of the previous commit). Prints each one's median wall time and overhead
+# beyond the longest engine build, and the ratios: the "no slower" check for a change.
+# usage: bench/ab.sh OTHER_CHECKOUT [RUNS]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/bench/lib.sh"
+A="$(cd "$1" && pwd)"; RUNS="${2:-5}"
+D=/usr/bin/docker
+work="$(mktemp -d)"
+reg="$(start_registry "$work/reg")"
+"$A/polyarch" run --help >/dev/null; "$ROOT/polyarch" run --help >/dev/null   # jars and start-up caches, untimed
+publish_base "$work/base" "$reg/base"
+mkdir -p "$work/app"
+cat > "$work/app/Dockerfile" <<DOCKERFILE
+FROM $reg/base:latest
+ARG ARCH=none
+RUN dd if=/dev/urandom of=/payload bs=1M count=24 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
+CMD ["cat", "/built.txt"]
+DOCKERFILE
+git -C "$work/app" init -q && git -C "$work/app" add -A && git -C "$work/app" -c user.name=b -c user.email=b@b commit -qm app
+cold() {
+  "$D" builder prune -af >/dev/null 2>&1 || true
+  "$D" images --format '{{.Repository}}:{{.Tag}}' | grep -E "^($reg/|polyarch-build/)" | xargs -r "$D" rmi -f >/dev/null 2>&1 || true
+}
+declare -A walls=([A]="" [B]="") overs=([A]="" [B]="")
+for i in $(seq 1 "$RUNS"); do
+  for who in A B; do
+    dir="$A"; [ "$who" = B ] && dir="$ROOT"
+    cold
+    t0="$(now)"
+    "$dir/polyarch" run -q --source "$work/app" --to "$reg/ab-${who,,}$i" --tag-rule commit-short --json "$work/$who$i.json" >/dev/null
+    wall="$(elapsed "$t0" "$(now)")"
+    over="$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['durationsMs']; print(f'{$wall - max(v for k,v in d.items() if k.startswith(\"engine:\"))/1000:.3f}')" "$work/$who$i.json")"
+    walls[$who]+=" $wall"; overs[$who]+=" $over"
+    echo "run $i $who: ${wall}s (overhead ${over}s)"
+  done
+done
+# shellcheck disable=SC2086
+wa="$(median ${walls[A]})"; wb="$(median ${walls[B]})"; oa="$(median ${overs[A]})"; ob="$(median ${overs[B]})"
+echo "median wall: A ($A) ${wa}s, B (this checkout) ${wb}s, B/A $(python3 -c "print(f'{$wb/$wa:.2f}')")x"
+echo "median overhead beyond the builds: A ${oa}s, B ${ob}s, B-A $(python3 -c "print(f'{$ob-$oa:+.3f}')")s"
