@@ -7,23 +7,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/bench/lib.sh"
 A="$(cd "$1" && pwd)"; RUNS="${2:-5}"
-D=/usr/bin/docker
 work="$(mktemp -d)"
 reg="$(start_registry "$work/reg")"
 "$A/polyarch" run --help >/dev/null; "$ROOT/polyarch" run --help >/dev/null   # jars and start-up caches, untimed
 publish_base "$work/base" "$reg/base"
-mkdir -p "$work/app"
-cat > "$work/app/Dockerfile" <<DOCKERFILE
-FROM $reg/base:latest
-ARG ARCH=none
-RUN dd if=/dev/urandom of=/payload bs=1M count=24 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
-CMD ["cat", "/built.txt"]
-DOCKERFILE
-git -C "$work/app" init -q && git -C "$work/app" add -A && git -C "$work/app" -c user.name=b -c user.email=b@b commit -qm app
-cold() {
-  "$D" builder prune -af >/dev/null 2>&1 || true
-  "$D" images --format '{{.Repository}}:{{.Tag}}' | grep -E "^($reg/|polyarch-build/)" | xargs -r "$D" rmi -f >/dev/null 2>&1 || true
-}
+make_app "$work/app" "$reg"
+cold() { cold_engine "$reg"; }
 declare -A walls=([A]="" [B]="") overs=([A]="" [B]="")
 for i in $(seq 1 "$RUNS"); do
   for who in A B; do

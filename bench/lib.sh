@@ -38,3 +38,22 @@ publish_base() {
   git -C "$dir" init -q && git -C "$dir" add -A && git -C "$dir" -c user.name=b -c user.email=b@b commit -qm base
   "$ROOT/polyarch" run -q --source "$dir" --to "$repo" --tag-rule latest >/dev/null
 }
+
+# make_app DIR REGISTRY: the application run.sh and ab.sh build, as a Git repository in DIR: a RUN step with real work
+# (24 MiB of random data, a shell loop), slow under QEMU as real builds are, on the busybox base in REGISTRY
+make_app() {
+  local dir="$1" reg="$2"; mkdir -p "$dir"
+  cat > "$dir/Dockerfile" <<DOCKERFILE
+FROM $reg/base:latest
+ARG ARCH=none
+RUN dd if=/dev/urandom of=/payload bs=1M count=24 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
+CMD ["cat", "/built.txt"]
+DOCKERFILE
+  git -C "$dir" init -q && git -C "$dir" add -A && git -C "$dir" -c user.name=b -c user.email=b@b commit -qm app
+}
+
+# cold_engine REGISTRY: the default engine's build cache pruned and the images of REGISTRY (and polyarch's own) removed
+cold_engine() {
+  /usr/bin/docker builder prune -af >/dev/null 2>&1 || true
+  /usr/bin/docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "^($1/|polyarch-build/)" | xargs -r /usr/bin/docker rmi -f >/dev/null 2>&1 || true
+}

@@ -8,7 +8,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/bench/lib.sh"
 RUNS="${1:-3}"
-D=/usr/bin/docker
 FIXTURES="${POLYARCH_FIXTURES:-$HOME/.cache/polyarch/fixtures}"
 work="$(mktemp -d)"
 reg="$(start_registry "$work/reg")"
@@ -17,20 +16,10 @@ reg="$(start_registry "$work/reg")"
 publish_base "$work/base" "$reg/base"   # busybox for both architectures, not timed
 
 # the application: a RUN step with real work (24 MiB of random data, a shell loop), slow under QEMU as real builds are
-mkdir -p "$work/app"
-cat > "$work/app/Dockerfile" <<DOCKERFILE
-FROM $reg/base:latest
-ARG ARCH=none
-RUN dd if=/dev/urandom of=/payload bs=1M count=24 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
-CMD ["cat", "/built.txt"]
-DOCKERFILE
-git -C "$work/app" init -q && git -C "$work/app" add -A && git -C "$work/app" -c user.name=b -c user.email=b@b commit -qm app
+make_app "$work/app" "$reg"
 short="$(git -C "$work/app" rev-parse HEAD | cut -c1-8)"
 
-cold() {
-  "$D" builder prune -af >/dev/null 2>&1 || true
-  "$D" images --format '{{.Repository}}:{{.Tag}}' | grep -E "^($reg/|polyarch-build/)" | xargs -r "$D" rmi -f >/dev/null 2>&1 || true
-}
+cold() { cold_engine "$reg"; }
 
 p_times=(); s_times=(); overheads=(); phases=()
 for i in $(seq 1 "$RUNS"); do
