@@ -87,6 +87,9 @@ public final class DockerArchive {
                     if (name.endsWith("/json") && isTopLayerJson(content)) topLayer = name.substring(0, name.length() - "json".length()) + "layer.tar";
                 } else if (name.equals(topLayer)) {
                     layers.put(name, compressAndStream(tar.content(), out, layerType, upload, notes));
+                } else if (blobDigest(name) != null) {
+                    // the OCI archive of the containerd image store: a blob under its digest, a layer compressed already
+                    lower.addBlob(name, blobDigest(name), tar.content());
                 } else {
                     lower.add(name, tar.content());
                 }
@@ -117,7 +120,7 @@ public final class DockerArchive {
             for (int i = 0; i < names.size(); i++) {
                 String n = normalize(names.get(i).asText());
                 Layer l = layers.get(n);
-                if (l == null && small.containsKey(n)) l = lower.small(small.get(n));
+                if (l == null && small.containsKey(n)) l = lower.small(small.get(n), blobDigest(n));
                 if (l == null) throw new BuildException("docker save archive lacks layer " + n);
                 if (!l.diffId().toString().equals(diffIds.get(i))) {
                     throw new BuildException("layer " + i + " of the saved image has digest " + l.diffId() + " but the config says " + diffIds.get(i));
@@ -205,11 +208,83 @@ public final class DockerArchive {
             }));
         }
 
-        /** A layer small enough to have been kept in memory. */
-        Layer small(byte[] content) throws IOException, StoreException {
+        /** A layer small enough to have been kept in memory; {@code blob} its digest when the archive names it by one. */
+        Layer small(byte[] content, Digest blob) throws IOException, StoreException {
+            if (blob != null && Compression.of(content) != Compression.NONE) {
+                return addCompressed(blob, new ByteArrayInputStream(content));
+            }
             Digest diffId = Digest.sha256(content);
             Descriptor base = known().get(diffId);
             return base != null ? new Layer(diffId, base) : compress(new ByteArrayInputStream(content), out, type);
+        }
+
+        /**
+         * A blob of an OCI archive, named by its digest. A layer compressed already (the containerd image store keeps
+         * layers as pushed or pulled) is kept as it is: stored byte for byte while it is inflated once for its diff_id,
+         * or, when the base image has that very blob, not stored at all. An uncompressed one is handled as in the
+         * classic archive.
+         */
+        void addBlob(String name, Digest blob, InputStream in) throws IOException, StoreException {
+            for (var e : known().entrySet()) {
+                if (e.getValue().digest().equals(blob)) {
+                    done.put(name, new Layer(e.getKey(), e.getValue()));
+                    return;
+                }
+            }
+            java.io.BufferedInputStream b = new java.io.BufferedInputStream(in, 1 << 16);
+            b.mark(4);
+            byte[] head = b.readNBytes(4);
+            b.reset();
+            if (Compression.of(head) == Compression.NONE) {
+                add(name, b);
+                return;
+            }
+            done.put(name, addCompressed(blob, b));
+        }
+
+        private Layer addCompressed(Digest blob, InputStream in) throws IOException, StoreException {
+            java.io.BufferedInputStream b = in instanceof java.io.BufferedInputStream bb ? bb : new java.io.BufferedInputStream(in);
+            b.mark(4);
+            Compression c = Compression.of(b.readNBytes(4));
+            b.reset();
+            if (c == Compression.ZSTD) {
+                throw new IOException("layer " + blob.shortHex() + " of the saved image is zstd-compressed, which polyarch cannot read yet; "
+                        + "build on a gzip base image, or use the classic image store");
+            }
+            try (OciLayoutStore.BlobWriter w = out.newBlobWriter()) {
+                MessageDigest md = Digest.newSha256();
+                InputStream copying = new java.io.FilterInputStream(b) {
+                    @Override
+                    public int read() throws IOException {
+                        int x = super.read();
+                        if (x >= 0) w.write(x);
+                        return x;
+                    }
+
+                    @Override
+                    public int read(byte[] buf, int off, int len) throws IOException {
+                        int n = super.read(buf, off, len);
+                        if (n > 0) w.write(buf, off, n);
+                        return n;
+                    }
+
+                    @Override
+                    public void close() {
+                        // the archive goes on after this entry
+                    }
+                };
+                try (InputStream inflated = new java.util.zip.GZIPInputStream(copying, 1 << 16)) {
+                    byte[] buf = new byte[1 << 16];
+                    int n;
+                    while ((n = inflated.read(buf)) > 0) md.update(buf, 0, n);
+                }
+                copying.transferTo(OutputStream.nullOutputStream()); // whatever follows the last member is still the blob's
+                Descriptor d = w.commit(type);
+                if (!d.digest().equals(blob)) {
+                    throw new IOException("the saved image's blob " + blob + " has digest " + d.digest() + ": the archive is corrupt");
+                }
+                return new Layer(Digest.ofSha256(md), d);
+            }
         }
 
         /** Every layer added, once those compressed on the side are done. */
@@ -278,6 +353,25 @@ public final class DockerArchive {
         notes.accept(failed == null ? "sent layer " + layer.compressed().digest().shortHex() + " to the registry during the export"
                 : "could not send layer " + layer.compressed().digest().shortHex() + " during the export (" + failed + "); the push sends it");
         return layer;
+    }
+
+    /** How a layer's bytes are compressed, from their first bytes. */
+    enum Compression {
+        NONE, GZIP, ZSTD;
+
+        static Compression of(byte[] head) {
+            if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) return GZIP;
+            if (head.length >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f && (head[3] & 0xff) == 0xfd) return ZSTD;
+            return NONE;
+        }
+    }
+
+    private static final java.util.regex.Pattern BLOB = java.util.regex.Pattern.compile("blobs/sha256/([0-9a-f]{64})");
+
+    /** The digest an OCI archive's entry is stored under ({@code blobs/sha256/HEX}), or null for any other name. */
+    private static Digest blobDigest(String name) {
+        java.util.regex.Matcher m = BLOB.matcher(name);
+        return m.matches() ? Digest.parse("sha256:" + m.group(1)) : null;
     }
 
     /** The classic archive's per-layer json: only the top layer's carries the image's config. */

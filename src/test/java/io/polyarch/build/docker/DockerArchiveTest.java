@@ -188,4 +188,85 @@ class DockerArchiveTest {
             assertTrue(notes.get(0).contains("the registry answered 500") && notes.get(0).contains("the push sends it"), notes.toString());
         }
     }
+
+    static byte[] gzip(byte[] b) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream g = new java.util.zip.GZIPOutputStream(out)) {
+            g.write(b);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The OCI archive `docker save` writes on the containerd image store: blobs under their digests, layers gzip
+     * already, manifest.json naming them (seen with Docker 26.1.5; the image's index and an attestation manifest too).
+     */
+    static byte[] ociArchive(List<byte[]> gzLayers, List<Digest> diffIds) {
+        TarBuilder t = new TarBuilder();
+        StringBuilder names = new StringBuilder();
+        StringBuilder ids = new StringBuilder();
+        for (int i = 0; i < gzLayers.size(); i++) {
+            Digest d = Digest.sha256(gzLayers.get(i));
+            t.file("blobs/sha256/" + d.hex(), gzLayers.get(i), 0444);
+            names.append(i == 0 ? "" : ",").append("\"blobs/sha256/").append(d.hex()).append('"');
+            ids.append(i == 0 ? "" : ",").append('"').append(diffIds.get(i)).append('"');
+        }
+        byte[] cfg = ("{\"architecture\":\"arm64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + ids + "]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        Digest c = Digest.sha256(cfg);
+        return t.file("blobs/sha256/" + c.hex(), cfg, 0444)
+                .file("index.json", "{\"schemaVersion\":2,\"manifests\":[]}".getBytes(StandardCharsets.UTF_8), 0644)
+                .file("manifest.json", ("[{\"Config\":\"blobs/sha256/" + c.hex() + "\",\"RepoTags\":null,\"Layers\":[" + names + "]}]")
+                        .getBytes(StandardCharsets.UTF_8), 0644)
+                .file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8), 0444)
+                .tar();
+    }
+
+    @Test
+    void theContainerdStoresArchiveKeepsItsCompressedLayersAsTheyAre(@TempDir Path dir) throws Exception {
+        byte[] big = layer(7);
+        byte[] small = new TarBuilder().file("etc/hello", "hi".getBytes(StandardCharsets.UTF_8), 0644).tar();
+        byte[] bigGz = gzip(big);
+        byte[] smallGz = gzip(small);
+        byte[] archive = ociArchive(List.of(bigGz, smallGz), List.of(Digest.sha256(big), Digest.sha256(small)));
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
+            RawManifest m = DockerArchive.importTo(new ByteArrayInputStream(archive), out, true);
+            ImageManifest im = (ImageManifest) m.parse();
+            assertEquals(List.of(Digest.sha256(bigGz), Digest.sha256(smallGz)), im.layers().stream().map(Descriptor::digest).toList(),
+                    "the layers are the archive's own blobs, not compressed again");
+            try (InputStream in = out.openBlob(im.layers().get(0))) {
+                assertArrayEquals(bigGz, in.readAllBytes());
+            }
+            assertEquals("arm64", OciJson.parseConfig(out.openBlob(im.config()).readAllBytes()).platform().architecture());
+        }
+    }
+
+    @Test
+    void aCompressedLayerWhoseContentIsNotTheConfigsDiffIdIsRefused(@TempDir Path dir) throws Exception {
+        byte[] l = layer(8);
+        byte[] archive = ociArchive(List.of(gzip(l)), List.of(Digest.sha256(layer(9))));
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(io.polyarch.build.BuildException.class,
+                    () -> DockerArchive.importTo(new ByteArrayInputStream(archive), out, true));
+            assertTrue(e.getMessage().contains("layer 0 of the saved image has digest " + Digest.sha256(l)), e.getMessage());
+        }
+    }
+
+    @Test
+    void aBlobOfTheBaseImageIsNamedNotStored(@TempDir Path dir) throws Exception {
+        byte[] base = layer(10);
+        byte[] baseGz = gzip(base);
+        byte[] top = layer(11);
+        byte[] archive = ociArchive(List.of(baseGz, gzip(top)), List.of(Digest.sha256(base), Digest.sha256(top)));
+        Descriptor baseBlob = Descriptor.of(io.polyarch.oci.MediaType.DOCKER_LAYER_GZIP, Digest.sha256(baseGz), baseGz.length);
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
+            RawManifest m = DockerArchive.importTo(new ByteArrayInputStream(archive), out, false, Optional::empty,
+                    () -> java.util.Map.of(Digest.sha256(base), baseBlob), note -> {
+                    });
+            ImageManifest im = (ImageManifest) m.parse();
+            assertEquals(baseBlob.digest(), im.layers().get(0).digest());
+            assertTrue(out.statBlob(baseBlob.digest()).isEmpty(), "the base's blob is left to the push to mount");
+            assertTrue(out.statBlob(im.layers().get(1).digest()).isPresent());
+        }
+    }
 }
