@@ -5,6 +5,7 @@
 # missing, elsewhere it only checks.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/debian.sh"
 FIXTURES="${POLYARCH_FIXTURES:-$HOME/.cache/polyarch/fixtures}"
 log() { echo "setup: $*" >&2; }
 
@@ -78,7 +79,8 @@ if [ ! -s "$FIXTURES/debian-rootfs.tar" ]; then
     tmp="$(mktemp -d)"
     suite="$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-bookworm}")"
     log "debootstrap $suite (minbase) for the SOCI fixtures"
-    /usr/sbin/debootstrap --variant=minbase "$suite" "$tmp/rootfs" http://deb.debian.org/debian >"$tmp/debootstrap.log" 2>&1 \
+    mirror="$(debian_mirror)" || { log "no Debian archive in this machine's apt sources for debootstrap"; exit 1; }
+    /usr/sbin/debootstrap --variant=minbase "$suite" "$tmp/rootfs" "$mirror" >"$tmp/debootstrap.log" 2>&1 \
       || { tail -20 "$tmp/debootstrap.log" >&2; log "debootstrap failed"; exit 1; }
     tar -C "$tmp/rootfs" --numeric-owner -cf "$FIXTURES/debian-rootfs.tar.part" . && mv "$FIXTURES/debian-rootfs.tar.part" "$FIXTURES/debian-rootfs.tar"
     rm -rf "$tmp"
@@ -93,12 +95,20 @@ SPEC_SHA256=2305b840c961bf7ab982a3e67a44cd2fe1f8fad78d8f2598c0fd36fbf17c9af8
 if [ ! -s "$FIXTURES/aws-service-spec-$SPEC_VERSION/db.json.gz" ]; then
   mkdir -p "$FIXTURES"
   tmp="$(mktemp -d)"
-  curl -fsS -o "$tmp/spec.tgz" "https://registry.npmjs.org/@aws-cdk/aws-service-spec/-/aws-service-spec-$SPEC_VERSION.tgz"
+  # through npm, so that the machine's configured npm registry (a company mirror) is the one asked
+  command -v npm >/dev/null || { log "npm is needed to fetch @aws-cdk/aws-service-spec (apt-get install npm, or Node.js)"; exit 1; }
+  (cd "$tmp" && npm pack --silent "@aws-cdk/aws-service-spec@$SPEC_VERSION" >/dev/null) && mv "$tmp"/aws-cdk-aws-service-spec-*.tgz "$tmp/spec.tgz"
   echo "$SPEC_SHA256  $tmp/spec.tgz" | sha256sum -c --quiet - || { log "aws-service-spec checksum mismatch"; exit 1; }
   mkdir -p "$FIXTURES/aws-service-spec-$SPEC_VERSION"
   tar -xzf "$tmp/spec.tgz" -C "$tmp" package/db.json.gz && mv "$tmp/package/db.json.gz" "$FIXTURES/aws-service-spec-$SPEC_VERSION/"
   rm -rf "$tmp"
   log "CloudFormation resource spec in $FIXTURES/aws-service-spec-$SPEC_VERSION"
+fi
+# Docker 26 beside the default engine, with the containerd image store and with the classic one (scripts/engines.sh)
+if [ "$(id -u)" -eq 0 ] || [ -f "${POLYARCH_ENGINES:-/opt/polyarch-engines}/engines.env" ]; then
+  bash "$ROOT/scripts/engines.sh"
+else
+  log "not root: the Docker 26 engines are not set up; their tests are skipped"
 fi
 . "$ROOT/scripts/jdk.sh"
 find_jdk >/dev/null

@@ -14,11 +14,31 @@ import java.util.function.Consumer;
 /** Runs real processes. An interrupted caller kills the process and its children. */
 public final class ProcessCommandRunner implements CommandRunner {
     private ProcessBuilder builder(List<String> cmd, Map<String, String> env, Path dir) {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(resolve(cmd, env));
         pb.environment().clear();
         pb.environment().putAll(env);
         if (dir != null) pb.directory(dir.toFile());
         return pb;
+    }
+
+    /**
+     * A bare command name is looked up on the PATH of the environment the command gets, as a shell would: the JVM
+     * would look it up on its own PATH, so that a run whose environment puts another docker first would start the
+     * wrong client.
+     */
+    static List<String> resolve(List<String> cmd, Map<String, String> env) {
+        String name = cmd.get(0);
+        if (name.contains("/") || !env.containsKey("PATH")) return cmd;
+        for (String dir : env.get("PATH").split(java.io.File.pathSeparator)) {
+            if (dir.isEmpty()) continue;
+            Path c = Path.of(dir, name);
+            if (java.nio.file.Files.isRegularFile(c) && java.nio.file.Files.isExecutable(c)) {
+                List<String> out = new java.util.ArrayList<>(cmd);
+                out.set(0, c.toString());
+                return out;
+            }
+        }
+        return cmd;
     }
 
     @Override

@@ -1,0 +1,220 @@
+package io.polyarch.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.polyarch.oci.OciJson;
+import io.polyarch.oci.Reference;
+import io.polyarch.registry.Registries;
+import io.polyarch.registry.RegistryClient;
+import io.polyarch.registry.RegistryOptions;
+import io.polyarch.registry.auth.CredentialProvider;
+import io.polyarch.testing.Cli;
+import io.polyarch.testing.Engine;
+import io.polyarch.testing.GitRepo;
+import io.polyarch.testing.TestImages;
+import io.polyarch.testing.TestRegistry;
+import io.polyarch.testing.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The cases of {@code polyarch run} a user depends on, on every engine of the machine: Debian 12's Docker 20.10, and
+ * Docker 26.1.5 with buildx 0.13.1 on the containerd image store and on the classic store (scripts/engines.sh).
+ * Each published index is read by skopeo and run by that engine's docker client on both architectures.
+ */
+class EnginesIT {
+    static TestRegistry reg;
+    static Registries registries;
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        reg = TestRegistry.plain();
+        registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS);
+        try (RegistryClient b = registries.open(Reference.parse(reg.host() + "/base"), true)) {
+            TestImages.pushBase(b, "");
+        }
+        base = reg.host() + "/base:latest";
+    }
+
+    @AfterAll
+    static void stop() {
+        registries.close();
+        reg.close();
+    }
+
+    static List<Engine> engines() {
+        return Engine.all();
+    }
+
+    @Test
+    void theModernEnginesAreSetUp() {
+        // scripts/test.sh (and so CI) runs scripts/engines.sh as root; without them this class would test 20.10 only
+        assertTrue(Engine.modernAvailable() || !"0".equals(Tools.run(List.of("id", "-u")).out().strip()),
+                "as root, scripts/engines.sh must have started the Docker 26 engines: " + Engine.all());
+    }
+
+    private static Cli.Result run(Engine e, String... args) {
+        List<String> a = new ArrayList<>(List.of("run"));
+        a.addAll(List.of(args));
+        return Cli.run(e.env(), a.toArray(String[]::new));
+    }
+
+    private static JsonNode raw(String ref) throws Exception {
+        var r = Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + ref)).requireOk("skopeo inspect " + ref);
+        return OciJson.readTree(r.out().getBytes(StandardCharsets.UTF_8), ref);
+    }
+
+    private static boolean exists(String ref) {
+        return Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + ref)).code() == 0;
+    }
+
+    private static String dockerRun(Engine e, String platform, String ref) {
+        return e.run(List.of("run", "--rm", "--pull", "always", "--platform", platform, ref), 300).requireOk("docker run " + ref).out().strip();
+    }
+
+    /** The index has exactly the two images, by platform, and nothing else (no attestation entries). */
+    private static void assertTwoPlatformIndex(String ref) throws Exception {
+        JsonNode idx = raw(ref);
+        List<String> platforms = new ArrayList<>();
+        idx.path("manifests").forEach(m -> platforms.add(m.path("platform").path("os").asText() + "/" + m.path("platform").path("architecture").asText()));
+        assertEquals(List.of("linux/amd64", "linux/arm64"), platforms, ref + ": " + idx);
+        idx.path("manifests").forEach(m -> assertFalse(m.path("annotations").has("vnd.docker.reference.type"), "no attestation entry in " + idx));
+    }
+
+    private static String name(Engine e) {
+        return e.name().replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void archBuildArgAndArchTagsAndEachImageRunsAsItsArchitecture(Engine e, @TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/eng/" + name(e) + "/app";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", RunIT.APP_DOCKERFILE);
+        g.commit("app");
+        Cli.Result r = run(e, "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base, "--json", tmp.resolve("r.json").toString(), "-q");
+        assertEquals(0, r.code(), r.toString());
+        assertTwoPlatformIndex(repo + ":latest");
+        assertEquals("ARCH=amd64 machine=x86_64", dockerRun(e, "linux/amd64", repo + ":latest"));
+        assertEquals("ARCH=arm64 machine=aarch64", dockerRun(e, "linux/arm64", repo + ":latest"));
+        JsonNode json = OciJson.mapper().readTree(Files.readAllBytes(tmp.resolve("r.json")));
+        String clientVersion = e.run(List.of("version", "--format", "{{.Client.Version}}"), 60).out().strip();
+        for (JsonNode img : json.path("images")) {
+            assertTrue(img.path("builder").asText().startsWith("docker " + clientVersion), "the client first on the run's PATH builds: " + img);
+            String arch = img.path("platform").asText().substring("linux/".length());
+            String digest = img.path("digest").asText();
+            assertEquals(digest, io.polyarch.oci.Digest.sha256(Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw",
+                    "docker://" + repo + ":latest-" + arch)).out().getBytes(StandardCharsets.UTF_8)).toString(), "latest-" + arch + " names the child");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void aFailingArm64BuildPublishesNothing(Engine e, @TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/eng/" + name(e) + "/failing";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", """
+                ARG BASE
+                FROM ${BASE}
+                ARG ARCH
+                RUN test "$ARCH" != arm64
+                """);
+        g.commit("fails on arm64");
+        Cli.Result r = run(e, "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base, "-q");
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("linux/arm64 failed"), r.out());
+        assertFalse(exists(repo + ":latest"), "no index tag");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void aCrossStageOnTheBuildPlatformAndATestStage(Engine e, @TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/eng/" + name(e) + "/cross";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", """
+                ARG BASE
+                FROM --platform=$BUILDPLATFORM ${BASE} AS build
+                ARG TARGETARCH
+                RUN echo "compiled on $(uname -m) for ${TARGETARCH}" > /out.txt
+                FROM ${BASE}
+                COPY --from=build /out.txt /out.txt
+                CMD ["cat", "/out.txt"]
+                """).write("polyarch.yaml", "test: {commands: [\"grep -q compiled /out.txt\", \"test $(uname -m) = x86_64 -o $(uname -m) = aarch64\"]}\n");
+        g.commit("cross");
+        Cli.Result r = run(e, "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base, "-q");
+        assertEquals(0, r.code(), r.toString());
+        assertTwoPlatformIndex(repo + ":latest");
+        assertEquals("compiled on x86_64 for arm64", dockerRun(e, "linux/arm64", repo + ":latest"));
+        assertEquals("compiled on x86_64 for amd64", dockerRun(e, "linux/amd64", repo + ":latest"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void aMatrixPublishesAnIndexPerVariant(Engine e, @TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/eng/" + name(e) + "/matrix";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", """
+                ARG BASE
+                FROM ${BASE}
+                ARG FLAVOR
+                RUN echo "$FLAVOR $(uname -m)" > /f.txt
+                CMD ["cat", "/f.txt"]
+                """).write("polyarch.yaml", "matrix: {FLAVOR: [slim, full]}\ntagRules: ['{FLAVOR}']\n");
+        g.commit("matrix");
+        Cli.Result r = run(e, "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base, "-q");
+        assertEquals(0, r.code(), r.toString());
+        for (String f : List.of("slim", "full")) {
+            assertTwoPlatformIndex(repo + ":" + f);
+            assertEquals(f + " aarch64", dockerRun(e, "linux/arm64", repo + ":" + f));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void aSecondRunOnAFreshEngineReusesTheImagesByBuildKey(Engine e, @TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/eng/" + name(e) + "/reuse";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("app/Dockerfile", RunIT.APP_DOCKERFILE).write("polyarch.yaml", "workDir: app\n");
+        g.commit("app");
+        assertEquals(0, run(e, "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base, "-q").code());
+        String first = Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + repo + ":latest")).out();
+        e.forget(reg.host());
+        g.write("README.md", "docs only, outside the context\n");
+        g.commit("docs");
+        Cli.Result again = run(e, "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base, "--json", tmp.resolve("r.json").toString(), "-q");
+        assertEquals(0, again.code(), again.toString());
+        JsonNode json = OciJson.mapper().readTree(Files.readAllBytes(tmp.resolve("r.json")));
+        for (JsonNode img : json.path("images")) assertEquals("reused", img.path("state").asText(), json.toString());
+        assertEquals(first, Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + repo + ":latest")).out(),
+                "the same index as before");
+        assertEquals("ARCH=arm64 machine=aarch64", dockerRun(e, "linux/arm64", repo + ":latest"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void sociV2IndexesArePublishedWithTheImages(Engine e, @TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/eng/" + name(e) + "/soci";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", RunIT.APP_DOCKERFILE)
+                .write("polyarch.yaml", "soci: {minLayerSize: 1KiB, spanSize: 64KiB}\n");
+        g.commit("soci");
+        Cli.Result r = run(e, "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base, "--json", tmp.resolve("r.json").toString(), "-q");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode idx = raw(repo + ":latest");
+        Map<String, Integer> kinds = new HashMap<>();
+        idx.path("manifests").forEach(m -> kinds.merge(m.path("artifactType").asText("image"), 1, Integer::sum));
+        assertEquals(2, kinds.getOrDefault("image", 0), idx.toString());
+        assertEquals(2, kinds.getOrDefault("application/vnd.amazon.soci.index.v2+json", 0), idx.toString());
+        assertEquals("ARCH=arm64 machine=aarch64", dockerRun(e, "linux/arm64", repo + ":latest"));
+    }
+}
