@@ -109,6 +109,44 @@ public final class ProcessCommandRunner implements CommandRunner {
         }
     }
 
+    @Override
+    public <T> Streamed<T> readWithLog(List<String> cmd, Map<String, String> env, Path dir, Consumer<String> errLines, OutputReader<T> reader)
+            throws IOException, InterruptedException, BuildException {
+        Process p = builder(cmd, env, dir).start();
+        p.getOutputStream().close();
+        Thread log = Thread.ofPlatform().daemon().name("command-log").start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = r.readLine()) != null) errLines.accept(l);
+            } catch (IOException ignored) {
+                // the process went away
+            }
+        });
+        try (InputStream in = p.getInputStream()) {
+            T value = null;
+            IOException failure = null;
+            boolean killed = false;
+            try {
+                value = reader.read(in);
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                // a command that failed closes its output and exits on its own: give it a moment, so that its own
+                // exit code and log tell why, rather than the truncated output
+                failure = e;
+                if (!p.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)) {
+                    kill(p);
+                    killed = true;
+                }
+            }
+            int code = p.waitFor();
+            log.join();
+            return new Streamed<>(code, value, failure, killed);
+        } catch (InterruptedException | BuildException | RuntimeException e) {
+            kill(p);
+            throw e;
+        }
+    }
+
     private static void kill(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();

@@ -116,6 +116,8 @@ class EnginesIT {
         String clientVersion = e.run(List.of("version", "--format", "{{.Client.Version}}"), 60).out().strip();
         for (JsonNode img : json.path("images")) {
             assertTrue(img.path("builder").asText().startsWith("docker " + clientVersion), "the client first on the run's PATH builds: " + img);
+            assertEquals(e.name().contains("containerd"), img.path("builder").asText().contains("containerd store"),
+                    "the containerd image store is recognised (BuildKit then streams the image, no load and no docker save): " + img);
             String arch = img.path("platform").asText().substring("linux/".length());
             String digest = img.path("digest").asText();
             assertEquals(digest, io.polyarch.oci.Digest.sha256(Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw",

@@ -95,30 +95,19 @@ public final class DockerArchive {
                 }
             }
             layers.putAll(lower.finish());
-            byte[] manifestBytes = small.get("manifest.json");
-            if (manifestBytes == null) throw new BuildException("docker save wrote no manifest.json; is this a Docker image archive?");
-            JsonNode manifest;
-            try {
-                manifest = OciJson.mapper().readTree(manifestBytes);
-            } catch (IOException ex) {
-                throw new BuildException("docker save wrote an unreadable manifest.json: " + ex.getMessage());
-            }
-            if (!manifest.isArray() || manifest.size() != 1) {
-                throw new BuildException("docker save wrote " + manifest.size() + " images; expected exactly one");
-            }
-            JsonNode m = manifest.get(0);
-            byte[] configBytes = small.get(normalize(m.path("Config").asText()));
-            if (configBytes == null) throw new BuildException("docker save archive lacks its config " + m.path("Config").asText());
+            SavedImage image = SavedImage.of(small);
+            byte[] configBytes = small.get(image.config());
+            if (configBytes == null) throw new BuildException("the saved image lacks its config " + image.config());
             JsonNode cfg = OciJson.readTree(configBytes, "image config");
             List<String> diffIds = new ArrayList<>();
             cfg.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
-            JsonNode names = m.path("Layers");
+            List<String> names = image.layers();
             if (names.size() != diffIds.size()) {
-                throw new BuildException("docker save archive lists " + names.size() + " layers but the config has " + diffIds.size() + " diff_ids");
+                throw new BuildException("the saved image lists " + names.size() + " layers but the config has " + diffIds.size() + " diff_ids");
             }
             List<Descriptor> descs = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
-                String n = normalize(names.get(i).asText());
+                String n = names.get(i);
                 Layer l = layers.get(n);
                 if (l == null && small.containsKey(n)) l = lower.small(small.get(n), blobDigest(n));
                 if (l == null) throw new BuildException("docker save archive lacks layer " + n);
@@ -353,6 +342,55 @@ public final class DockerArchive {
         notes.accept(failed == null ? "sent layer " + layer.compressed().digest().shortHex() + " to the registry during the export"
                 : "could not send layer " + layer.compressed().digest().shortHex() + " during the export (" + failed + "); the push sends it");
         return layer;
+    }
+
+    /**
+     * Which entries of the archive are the image's config and layers: from {@code manifest.json} (the classic
+     * archive, and docker save's OCI archive), else from the OCI layout's {@code index.json} and the image manifest it
+     * names (BuildKit's OCI exporter), attestation manifests skipped.
+     */
+    record SavedImage(String config, List<String> layers) {
+        static SavedImage of(Map<String, byte[]> small) throws BuildException {
+            byte[] manifestJson = small.get("manifest.json");
+            if (manifestJson != null) {
+                JsonNode manifest;
+                try {
+                    manifest = OciJson.mapper().readTree(manifestJson);
+                } catch (IOException ex) {
+                    throw new BuildException("docker save wrote an unreadable manifest.json: " + ex.getMessage());
+                }
+                if (!manifest.isArray() || manifest.size() != 1) {
+                    throw new BuildException("docker save wrote " + manifest.size() + " images; expected exactly one");
+                }
+                JsonNode m = manifest.get(0);
+                List<String> layers = new ArrayList<>();
+                m.path("Layers").forEach(l -> layers.add(normalize(l.asText())));
+                return new SavedImage(normalize(m.path("Config").asText()), layers);
+            }
+            byte[] index = small.get("index.json");
+            if (index == null) throw new BuildException("the saved image has neither manifest.json nor index.json; is this an image archive?");
+            JsonNode node = OciJson.readTree(index, "index.json");
+            for (int depth = 0; depth < 4; depth++) {
+                JsonNode pick = null;
+                for (JsonNode d : node.path("manifests")) {
+                    if (!d.path("annotations").has("vnd.docker.reference.type") && !"unknown".equals(d.path("platform").path("os").asText())) {
+                        if (pick != null) throw new BuildException("the saved image's index lists more than one image; expected one platform's");
+                        pick = d;
+                    }
+                }
+                if (pick == null) throw new BuildException("the saved image's index lists no image");
+                String name = "blobs/" + pick.path("digest").asText().replace(':', '/');
+                byte[] body = small.get(name);
+                if (body == null) throw new BuildException("the saved image lacks its manifest " + name);
+                node = OciJson.readTree(body, name);
+                if (node.has("layers")) {
+                    List<String> layers = new ArrayList<>();
+                    node.path("layers").forEach(l -> layers.add("blobs/" + l.path("digest").asText().replace(':', '/')));
+                    return new SavedImage("blobs/" + node.path("config").path("digest").asText().replace(':', '/'), layers);
+                }
+            }
+            throw new BuildException("the saved image's index nests too deep");
+        }
     }
 
     /** How a layer's bytes are compressed, from their first bytes. */

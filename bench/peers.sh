@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# One cold two-platform build and push, the same Dockerfile for every contender (a shell loop in a RUN, which runs
+# under QEMU for arm64, and a 20 MB layer of random bytes), in one run, alternating, each from a cold engine (build
+# cache pruned, images removed) into a new repository:
+#   polyarch on each engine: Debian 12's Docker 20.10, Docker 26.1.5 + buildx 0.13.1 on the classic store and on the
+#   containerd image store (scripts/engines.sh);
+#   `docker buildx build --platform linux/amd64,linux/arm64 --push` on Docker 26 with the containerd store;
+#   the hand-made script (bench/handmade.sh) on 20.10.
+# Prints each median and the ratios. usage: bench/peers.sh [RUNS]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/bench/lib.sh"
+RUNS="${1:-3}"
+ENV_FILE="${POLYARCH_ENGINES:-/opt/polyarch-engines}/engines.env"
+[ -f "$ENV_FILE" ] || { echo "peers: no Docker 26 engines; run scripts/engines.sh (as root) first" >&2; exit 1; }
+. "$ENV_FILE"
+D26_PATH="$(dirname "$POLYARCH_D26_DOCKER"):$PATH"
+work="$(mktemp -d)"
+reg="$(start_registry "$work/reg")"
+"$ROOT/polyarch" run --help >/dev/null
+publish_base "$work/base" "$reg/base"
+mkdir -p "$work/app"
+cat > "$work/app/Dockerfile" <<DOCKERFILE
+FROM $reg/base:latest
+ARG ARCH=none
+RUN dd if=/dev/urandom of=/payload bs=1M count=20 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
+CMD ["cat", "/built.txt"]
+DOCKERFILE
+git -C "$work/app" init -q && git -C "$work/app" add -A && git -C "$work/app" -c user.name=b -c user.email=b@b commit -qm app
+short="$(git -C "$work/app" rev-parse HEAD | cut -c1-8)"
+
+# engine_env NAME: the environment a contender runs with (DOCKER_HOST, DOCKER_CONFIG, PATH) as env(1) arguments
+engine_env() {
+  case "$1" in
+    d20) echo "PATH=$PATH" ;;
+    d26-classic) echo "DOCKER_HOST=$POLYARCH_D26_CLASSIC_HOST DOCKER_CONFIG=$POLYARCH_D26_CLASSIC_CONFIG PATH=$D26_PATH" ;;
+    d26-containerd) echo "DOCKER_HOST=$POLYARCH_D26_CONTAINERD_HOST DOCKER_CONFIG=$POLYARCH_D26_CONTAINERD_CONFIG PATH=$D26_PATH" ;;
+  esac
+}
+cold() {  # cold ENGINE
+  # shellcheck disable=SC2046
+  env $(engine_env "$1") bash -c "docker builder prune -af >/dev/null 2>&1; docker images --format '{{.Repository}}:{{.Tag}}' \
+    | grep -E '^($reg/|polyarch-build/)' | xargs -r docker rmi -f >/dev/null 2>&1; true"
+}
+contenders=(polyarch-d20 polyarch-d26-classic polyarch-d26-containerd buildx-d26-containerd handmade-d20)
+declare -A times
+for c in "${contenders[@]}"; do times[$c]=""; done
+for i in $(seq 1 "$RUNS"); do
+  for c in "${contenders[@]}"; do
+    eng="${c#*-}"; repo="$reg/peers-$c-$i"
+    cold "$eng"
+    t0="$(now)"
+    case "$c" in
+      polyarch-*)
+        # shellcheck disable=SC2046
+        env $(engine_env "$eng") "$ROOT/polyarch" run -q --source "$work/app" --to "$repo" --tag-rule commit-short >/dev/null ;;
+      buildx-*)
+        # shellcheck disable=SC2046
+        env $(engine_env "$eng") docker buildx build -q --platform linux/amd64,linux/arm64 --build-arg ARCH --push -t "$repo:$short" "$work/app" >/dev/null ;;
+      handmade-*)
+        bash "$ROOT/bench/handmade.sh" "$repo" "$short" "$work/app" ;;
+    esac
+    t="$(elapsed "$t0" "$(now)")"
+    times[$c]+=" $t"
+    n="$(skopeo inspect --tls-verify=false --raw "docker://$repo:$short" | python3 -c 'import json,sys; m=json.load(sys.stdin)["manifests"]; print(sum(1 for x in m if x.get("platform",{}).get("architecture") in ("amd64","arm64")))')"
+    [ "$n" = 2 ] || { echo "$c: $repo:$short has $n platform images, expected 2" >&2; exit 1; }
+    echo "run $i $c: ${t}s"
+  done
+done
+echo "engines: $(/usr/bin/docker version --format 'default {{.Server.Version}}'); $(env $(engine_env d26-containerd) docker version --format 'd26 {{.Server.Version}}') with $(env $(engine_env d26-containerd) docker buildx version | cut -d' ' -f1-2)"
+declare -A med
+for c in "${contenders[@]}"; do
+  # shellcheck disable=SC2086
+  med[$c]="$(median ${times[$c]})"; echo "median $c: ${med[$c]}s"
+done
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+echo "polyarch on Docker 26 (containerd store) / buildx --push on the same engine: $(ratio "${med[polyarch-d26-containerd]}" "${med[buildx-d26-containerd]}")x (goal <= 0.75x)"
+best="$(printf '%s\n' "${med[polyarch-d20]}" "${med[polyarch-d26-classic]}" "${med[polyarch-d26-containerd]}" | sort -g | head -1)"
+echo "polyarch on its best engine / hand-made script: $(ratio "$best" "${med[handmade-d20]}")x (goal <= 1.0x)"
