@@ -219,4 +219,51 @@ class EnginesIT {
         assertEquals(2, kinds.getOrDefault("application/vnd.amazon.soci.index.v2+json", 0), idx.toString());
         assertEquals("ARCH=arm64 machine=aarch64", dockerRun(e, "linux/arm64", repo + ":latest"));
     }
+
+    /**
+     * {@code builder.endpoints: {arm64: buildx:NAME}}: a buildx builder by name, here the docker driver of a docker
+     * context that points at the Docker 26 engine (buildx lists it under the context's name); amd64 stays on the
+     * default engine. Other drivers (docker-container, kubernetes, remote) cannot run on this machine (their BuildKit
+     * image comes from Docker Hub).
+     */
+    @Test
+    void aPlatformBuildsOnABuildxBuilderNamedInTheConfig(@TempDir Path tmp) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Engine.modernAvailable(), "needs scripts/engines.sh");
+        Engine d26 = Engine.all().get(1);
+        Path config = Files.createDirectories(tmp.resolve("docker-config/cli-plugins"));
+        Path plugin = Path.of(d26.env().get("DOCKER_CONFIG"), "cli-plugins", "docker-buildx").toRealPath();
+        Files.createSymbolicLink(config.resolve("docker-buildx"), plugin);
+        Map<String, String> env = new HashMap<>(Map.of("DOCKER_CONFIG", config.getParent().toString(), "PATH", d26.env().get("PATH")));
+        Tools.run(List.of(d26.docker(), "context", "create", "pa-arm-host", "--docker", "host=" + d26.env().get("DOCKER_HOST")), null, env, 60)
+                .requireOk("docker context create");
+        String ls = Tools.run(List.of(d26.docker(), "buildx", "ls"), null, env, 60).requireOk("buildx ls").out();
+        assertTrue(ls.contains("pa-arm-host"), "buildx lists the context's builder: " + ls);
+
+        String repo = reg.host() + "/eng/buildx-endpoint/app";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", RunIT.APP_DOCKERFILE)
+                .write("polyarch.yaml", "builder: {endpoints: {arm64: 'buildx:pa-arm-host'}}\n");
+        g.commit("app");
+        List<String> args = new ArrayList<>(List.of("run", "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base,
+                "--json", tmp.resolve("r.json").toString(), "-q"));
+        Cli.Result r = Cli.run(env, args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.toString());
+        JsonNode json = OciJson.mapper().readTree(Files.readAllBytes(tmp.resolve("r.json")));
+        for (JsonNode img : json.path("images")) {
+            String builder = img.path("builder").asText();
+            if (img.path("platform").asText().equals("linux/arm64")) {
+                assertTrue(builder.contains("engine 26.1.5") && builder.contains("buildx:pa-arm-host"), builder);
+            } else {
+                assertTrue(builder.contains("engine 20.10"), builder);
+            }
+        }
+        assertTwoPlatformIndex(repo + ":latest");
+        assertEquals("ARCH=arm64 machine=aarch64", dockerRun(Engine.all().get(0), "linux/arm64", repo + ":latest"));
+
+        g.write("polyarch.yaml", "builder: {endpoints: {arm64: 'buildx:no-such-builder'}}\n");
+        g.commit("unknown builder");
+        Cli.Result unknown = Cli.run(env, args.toArray(String[]::new));
+        assertEquals(1, unknown.code(), unknown.toString());
+        assertTrue(unknown.err().contains("buildx builder 'no-such-builder'") || unknown.out().contains("buildx builder 'no-such-builder'"), unknown.toString());
+        assertFalse(unknown.err().contains("Exception"), unknown.err());
+    }
 }

@@ -42,6 +42,7 @@ public final class DockerBuilder implements Builder {
     private final Platform nativePlatform;
     private final boolean linuxClient; // the client's plugin directories and default socket are the Linux ones
     private final boolean containerdStore; // the engine keeps images in containerd (BuildKit's OCI exporter works there)
+    private String buildxBuilder;          // a buildx builder with a driver of its own (docker-container, kubernetes, remote), or null
     /** Classic builds whose bases could not be pinned take turns: they would race on the shared base tag. */
     private final ReentrantLock engineLock = new ReentrantLock();
 
@@ -144,6 +145,64 @@ public final class DockerBuilder implements Builder {
                 + ". Start the engine (dockerd), set builder.docker.binary, or use builder: buildah");
     }
 
+    /**
+     * A builder {@code docker buildx ls} lists, by name ({@code builder.endpoints: {arm64: buildx:NAME}}). The docker
+     * driver of a context is that context's engine: it is used as any engine (with {@code DOCKER_CONTEXT}), images
+     * read back from it. Any other driver (docker-container, kubernetes, remote, a cloud builder) keeps no image where
+     * docker can read it: its builds stream the image through BuildKit's OCI exporter, and test commands cannot run.
+     */
+    public static DockerBuilder detectBuildx(CommandRunner runner, String binary, String name, Map<String, String> baseEnv, Platform host)
+            throws BuildException, InterruptedException {
+        String bin = binary != null ? binary : "docker";
+        Map<String, String> env = new HashMap<>(baseEnv);
+        CommandRunner.Result r;
+        try {
+            r = runner.run(List.of(bin, "buildx", "inspect", name), env);
+        } catch (IOException e) {
+            throw new BuildException("cannot run " + bin + " buildx inspect " + name + ": " + e.getMessage(), e);
+        }
+        if (r.exit() != 0) {
+            throw new BuildException("buildx builder '" + name + "': " + firstLine(r.err().isBlank() ? r.out() : r.err())
+                    + "; `docker buildx ls` lists the builders this client knows");
+        }
+        String driver = field(r.out(), "Driver");
+        String endpoint = field(r.out(), "Endpoint");
+        String platforms = field(r.out(), "Platforms");
+        if ("docker".equals(driver)) {
+            // the docker driver's endpoint is the context it belongs to
+            env.put("DOCKER_CONTEXT", endpoint == null || endpoint.isBlank() ? name : endpoint);
+            env.remove("DOCKER_HOST");
+            DockerBuilder b = detect(runner, bin, null, Mode.BUILDX, env, host);
+            return new DockerBuilder(runner, b.binary, "buildx:" + name, b.mode, env, b.clientVersion, b.serverVersion, b.nativePlatform, false,
+                    b.containerdStore);
+        }
+        if (platforms == null || platforms.isBlank()) throw new BuildException("buildx builder '" + name + "' (driver " + driver + ") lists no platforms");
+        Platform nat;
+        try {
+            nat = Platform.parse(platforms.split(",")[0].replace("*", "").strip());
+        } catch (IllegalArgumentException e) {
+            throw new BuildException("buildx builder '" + name + "' lists platforms polyarch cannot read: " + platforms);
+        }
+        String client;
+        try {
+            client = firstLine(runner.run(List.of(bin, "version", "--format", "{{.Client.Version}}"), env).out());
+        } catch (IOException e) {
+            throw new BuildException("cannot run " + bin + ": " + e.getMessage(), e);
+        }
+        DockerBuilder b = new DockerBuilder(runner, bin, "buildx:" + name, Mode.BUILDX, env, client, "buildx driver " + driver, nat, false, false);
+        b.buildxBuilder = name;
+        return b;
+    }
+
+    /** A {@code Key: value} line of {@code docker buildx inspect}. */
+    private static String field(String inspect, String key) {
+        for (String line : inspect.split("\n")) {
+            String l = line.strip();
+            if (l.startsWith(key + ":")) return l.substring(key.length() + 1).strip();
+        }
+        return null;
+    }
+
     /** {@code docker} as PATH finds it, then Debian's {@code /usr/bin/docker}; once when both are the same file. */
     static List<String> defaultCandidates(Map<String, String> env) {
         List<String> out = new ArrayList<>(List.of("docker", "/usr/bin/docker"));
@@ -229,7 +288,7 @@ public final class DockerBuilder implements Builder {
 
     @Override
     public boolean usesLocalEmulation() {
-        return endpoint == null || endpoint.startsWith("unix://");
+        return endpoint == null || endpoint.startsWith("unix://");  // a buildx builder's RUN steps run where it runs
     }
 
     @Override
@@ -239,6 +298,13 @@ public final class DockerBuilder implements Builder {
 
     @Override
     public BuildOutput build(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
+        if (buildxBuilder != null) {
+            if (req.localImage()) {
+                throw new BuildException("buildx builder '" + buildxBuilder + "' keeps no image an engine can run, so test commands cannot run on "
+                        + req.platform() + "; use a docker context's builder or an engine endpoint for a platform with tests");
+            }
+            return buildToStream(req, log);
+        }
         if (mode == Mode.BUILDX && containerdStore && !req.localImage() && !req.serialize()) return buildToStream(req, log);
         List<String> cmd = new ArrayList<>();
         cmd.add(binary);
@@ -304,7 +370,9 @@ public final class DockerBuilder implements Builder {
      * only. Used when nothing needs the image in the engine afterwards (no test commands).
      */
     private BuildOutput buildToStream(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(binary, "buildx", "build", "--progress=plain", "--provenance=false", "--sbom=false",
+        List<String> cmd = new ArrayList<>(List.of(binary, "buildx", "build"));
+        if (buildxBuilder != null) cmd.addAll(List.of("--builder", buildxBuilder));
+        cmd.addAll(List.of("--progress=plain", "--provenance=false", "--sbom=false",
                 "--output", "type=oci,dest=-,compression=uncompressed", "--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString()));
         if (req.cacheFrom() != null) cmd.addAll(List.of("--cache-from", req.cacheFrom(), "--build-arg", "BUILDKIT_INLINE_CACHE=1"));
         cmd.addAll(LogTail.argsAndContext(req));

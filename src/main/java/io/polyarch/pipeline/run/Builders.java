@@ -52,6 +52,9 @@ final class Builders implements Engines {
         try {
             switch (spec.kind()) {
                 case DOCKER:
+                    if (endpoint != null && endpoint.startsWith("buildx:")) {
+                        return DockerBuilder.detectBuildx(runner, spec.dockerBinary(), endpoint.substring("buildx:".length()), env, host);
+                    }
                     return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env, host);
                 case BUILDAH:
                     if (endpoint != null) {
@@ -59,6 +62,9 @@ final class Builders implements Engines {
                     }
                     return BuildahBuilder.detect(runner, env, host);
                 default:
+                    if (endpoint != null && endpoint.startsWith("buildx:")) {
+                        return DockerBuilder.detectBuildx(runner, spec.dockerBinary(), endpoint.substring("buildx:".length()), env, host);
+                    }
                     try {
                         return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env, host);
                     } catch (BuildException docker) {

@@ -50,9 +50,10 @@ final class Sections {
                     String key = e.getKey();
                     key = key.contains("/") ? platform(key, e.getValue().where().toString()).key()
                             : platform("linux/" + key, e.getValue().where().toString()).normalized().architecture();
-                    Scalar v = scalarOf(e.getValue(), "a Docker endpoint like ssh://user@host or tcp://host:2376");
-                    if (v.text() == null || !v.text().matches("(unix|tcp|ssh|npipe)://.+")) {
-                        throw new ConfigException(v.where() + ": '" + v.text() + "' is not a Docker endpoint; expected unix:///path, tcp://host:port or ssh://user@host");
+                    Scalar v = scalarOf(e.getValue(), "a Docker endpoint like ssh://user@host or tcp://host:2376, or buildx:BUILDER");
+                    if (v.text() == null || !v.text().matches("(unix|tcp|ssh|npipe)://.+|buildx:[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+                        throw new ConfigException(v.where() + ": '" + v.text() + "' is not a Docker endpoint; expected unix:///path, tcp://host:port, "
+                                + "ssh://user@host, or buildx:NAME (a builder `docker buildx ls` lists)");
                     }
                     endpoints.put(key, v.text());
                 }

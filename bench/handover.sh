@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# How an image should come back from BuildKit on Docker 26 with the containerd image store, measured: one amd64
+# build of the same Dockerfile (a 20 MB random layer on the busybox base), cold each time, alternating:
+#   load   `docker buildx build --load` then `docker save` (what polyarch does on the classic store)
+#   oci    `--output type=oci,dest=-,compression=uncompressed --provenance=false` (polyarch on the containerd store)
+#   ocigz  the same with BuildKit compressing the layers (gzip)
+# usage: bench/handover.sh [RUNS]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/bench/lib.sh"
+RUNS="${1:-3}"
+ENV_FILE="${POLYARCH_ENGINES:-/opt/polyarch-engines}/engines.env"
+[ -f "$ENV_FILE" ] || { echo "handover: no Docker 26 engines; run scripts/engines.sh (as root) first" >&2; exit 1; }
+. "$ENV_FILE"
+work="$(mktemp -d)"
+reg="$(start_registry "$work/reg")"
+"$ROOT/polyarch" run --help >/dev/null
+publish_base "$work/base" "$reg/base"
+mkdir -p "$work/app"
+printf 'FROM %s/base:latest\nRUN dd if=/dev/urandom of=/payload bs=1M count=20 2>/dev/null\n' "$reg" > "$work/app/Dockerfile"
+export DOCKER_HOST="$POLYARCH_D26_CONTAINERD_HOST" DOCKER_CONFIG="$POLYARCH_D26_CONTAINERD_CONFIG" PATH="$(dirname "$POLYARCH_D26_DOCKER"):$PATH"
+cold() { docker builder prune -af >/dev/null 2>&1; docker images -q | xargs -r docker rmi -f >/dev/null 2>&1 || true; }
+declare -A times=([load]="" [oci]="" [ocigz]="")
+B=(docker buildx build -q --platform linux/amd64)
+for i in $(seq 1 "$RUNS"); do
+  for m in load oci ocigz; do
+    cold; t0="$(now)"
+    case "$m" in
+      load) "${B[@]}" --load --iidfile "$work/iid" "$work/app" >/dev/null && docker save "$(cat "$work/iid")" > "$work/out.tar" ;;
+      oci) "${B[@]}" --provenance=false --output type=oci,dest=-,compression=uncompressed "$work/app" > "$work/out.tar" ;;
+      ocigz) "${B[@]}" --provenance=false --output type=oci,dest=- "$work/app" > "$work/out.tar" ;;
+    esac
+    t="$(elapsed "$t0" "$(now)")"; times[$m]+=" $t"; echo "run $i $m ${t}s"
+  done
+done
+# shellcheck disable=SC2086
+l="$(median ${times[load]})"; o="$(median ${times[oci]})"; g="$(median ${times[ocigz]})"
+echo "median: load+save ${l}s, oci stream (uncompressed) ${o}s ($(python3 -c "print(f'{$o/$l:.2f}')")x), oci gzip ${g}s ($(python3 -c "print(f'{$g/$l:.2f}')")x)"
