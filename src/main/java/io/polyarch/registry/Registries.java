@@ -63,7 +63,7 @@ public final class Registries implements AutoCloseable {
         URI baseUri = baseUri(registry);
         AuthSession session = sessions.computeIfAbsent(registry, h -> new AuthSession(h, credentials));
         String scope = "repository:" + ref.repository() + ":" + (push ? "pull,push" : "pull");
-        AuthTransport auth = new AuthTransport(base, session, Set.of(scope));
+        AuthTransport auth = new AuthTransport(base, session, Set.of(scope), baseUri.getScheme());
         return new RegistryClient(ref, baseUri, auth, options);
     }
 

@@ -64,7 +64,16 @@ final class RegistryCalls {
                 Optional<String> loc = r.header("Location");
                 r.close();
                 if (loc.isEmpty()) throw new RegistryException(action, r.status(), null, "redirect without Location", false);
-                URI target = req.uri().resolve(loc.get());
+                URI target;
+                try {
+                    target = req.uri().resolve(new URI(loc.get()));
+                } catch (java.net.URISyntaxException bad) {
+                    throw new RegistryException(action, r.status(), null, "redirect to a Location that is not a URL", false);
+                }
+                String ts = target.getScheme() == null ? "" : target.getScheme().toLowerCase(java.util.Locale.ROOT);
+                if (!ts.equals("http") && !ts.equals("https") || target.getHost() == null) {
+                    throw new RegistryException(action, r.status(), null, "redirect to " + ts + ": " + "(not HTTP); not followed", false);
+                }
                 Request next = req.withUri(target).withoutHeader("Authorization");
                 r = transport.send(next);
                 req = next;

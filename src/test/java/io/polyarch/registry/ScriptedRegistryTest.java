@@ -264,4 +264,15 @@ class ScriptedRegistryTest {
             assertEquals(0, s.requests("PUT", "/").get(0).body().length);
         }
     }
+
+    @Test
+    void aRedirectToANonHttpLocationIsNamedNotFollowed() throws Exception {
+        try (ScriptedServer s = new ScriptedServer(req -> req.path().equals("/v2/") ? Reply.of(200, "{}")
+                : Reply.of(307, "", "Location", "file:///etc/passwd"));
+             Registries r = new Registries(FAST, CredentialProvider.ANONYMOUS)) {
+            Descriptor d = Descriptor.of(MediaType.OCI_LAYER_GZIP, Digest.sha256(new byte[]{1}), 1);
+            StoreException e = assertThrows(StoreException.class, () -> client(r, s, "app").openBlob(d).readAllBytes());
+            assertTrue(e.getMessage().contains("redirect to file:") && e.getMessage().contains("not followed"), e.getMessage());
+        }
+    }
 }

@@ -32,7 +32,7 @@ public final class PlanBuilder {
      */
     public static Plan build(PipelineSpec spec, GitSource.Checkout src, boolean publish) throws ConfigException {
         StoreRef dest = destination(spec);
-        Path context = src.root().resolve(spec.workDir()).normalize();
+        Path context = inside(src.root(), src.root().resolve(spec.workDir()).normalize(), spec.origin() + ": workDir '" + spec.workDir() + "'");
         if (!Files.isDirectory(context)) {
             throw new ConfigException(spec.origin() + ": workDir '" + spec.workDir() + "' is not a directory in " + src.root());
         }
@@ -72,6 +72,31 @@ public final class PlanBuilder {
         return new Plan(plan.commit(), dest, context, publish, plan.fastFail(), parallelism, variants, ordered, notes);
     }
 
+    /**
+     * {@code path} with every symbolic link resolved, which must still be inside the repository: a committed link
+     * ({@code ctx -> /home/runner}) would otherwise send files from outside the checkout into the image. A path that
+     * does not exist yet is returned as it is (the caller says it is missing).
+     */
+    static Path inside(Path root, Path path, String what) throws ConfigException {
+        Path real;
+        Path realRoot;
+        try {
+            realRoot = root.toRealPath();
+            if (!Files.exists(path)) {
+                if (Files.isSymbolicLink(path)) throw new ConfigException(what + " is a symbolic link to nowhere (" + Files.readSymbolicLink(path) + ")");
+                return path;
+            }
+            real = path.toRealPath();
+        } catch (java.io.IOException e) {
+            throw new ConfigException(what + ": cannot resolve " + path + ": " + e.getMessage());
+        }
+        if (!real.startsWith(realRoot)) {
+            throw new ConfigException(what + " leads outside the repository through a symbolic link (to " + real
+                    + "); only files of the checkout are built: point it at a directory or file inside " + root);
+        }
+        return real;
+    }
+
     /** The destination of a spec whose ECR destination, if any, has been resolved to its registry. */
     public static StoreRef destination(PipelineSpec spec) throws ConfigException {
         PipelineSpec.Destination d = spec.destination();
@@ -108,6 +133,9 @@ public final class PlanBuilder {
         for (PipelineSpec.Variant v : spec.variants()) {
             String who = v.name().isEmpty() ? "" : "variant " + v.name() + ": ";
             Path dockerfilePath = context.resolve(v.dockerfile()).normalize();
+            if (Files.exists(dockerfilePath, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                dockerfilePath = inside(src.root(), dockerfilePath, spec.origin() + ": " + who + "dockerfile '" + v.dockerfile() + "'");
+            }
             Dockerfile df = dockerfile(spec, v, who, context, dockerfilePath);
             List<String> tags = tags(spec, v, who, src, notes);
             for (String t : tags) {

@@ -21,6 +21,8 @@ import static io.polyarch.pipeline.spec.Fields.tagRules;
 /** The {@code matrix:} section: axes multiplied out (with exclude and include), or a list of variants. */
 final class MatrixReader {
     static final Set<String> VARIANT_KEYS = Set.of("name", "dockerfile", "target", "tagRules", "ignoreFailure");
+    /** Far more than any real matrix (each variant is a build per platform); bounds memory on a hostile config. */
+    static final int MAX_VARIANTS = 256;
 
     private MatrixReader() {
     }
@@ -48,6 +50,10 @@ final class MatrixReader {
                 if (!SpecLoader.ARG_NAME.matcher(e.getKey()).matches()) throw new ConfigException(m.keyWhere(e.getKey()) + ": '" + e.getKey() + "' is not a valid variable name");
                 if (!(e.getValue() instanceof ListNode values) || values.items().isEmpty()) {
                     throw new ConfigException(e.getValue().where() + ": a matrix axis is a non-empty list of values, e.g. " + e.getKey() + ": [\"3.11\", \"3.12\"]");
+                }
+                if ((long) product.size() * values.items().size() > MAX_VARIANTS) {
+                    throw new ConfigException(e.getValue().where() + ": the matrix multiplies out to more than " + MAX_VARIANTS
+                            + " variants (" + product.size() + " x " + values.items().size() + " at axis " + e.getKey() + "); split it, or list the variants");
                 }
                 List<Map<String, String>> next = new ArrayList<>();
                 for (Map<String, String> base : product) {
@@ -131,6 +137,7 @@ final class MatrixReader {
             out.add(new PipelineSpec.Variant(name, vars, df, tg, tr, ignoreFailure));
         }
         if (out.isEmpty()) throw new ConfigException(n.where() + ": the matrix has no variants (everything excluded?)");
+        if (out.size() > MAX_VARIANTS) throw new ConfigException(n.where() + ": " + out.size() + " variants; a matrix has at most " + MAX_VARIANTS);
         return out;
     }
 

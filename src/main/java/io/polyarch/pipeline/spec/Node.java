@@ -75,6 +75,10 @@ sealed interface Node {
         JsonLocation loc = p.currentTokenLocation();
         Where here = new Where(at.file(), loc.getLineNr(), loc.getColumnNr(), at.path());
         JsonToken t = p.currentToken();
+        if (p instanceof com.fasterxml.jackson.dataformat.yaml.YAMLParser y && y.isCurrentAlias()) {
+            // the parser gives an alias as its anchor's name, which would silently become the value (a tag 's')
+            throw new ConfigException(here + ": YAML alias '*" + p.getText() + "': aliases are not supported in a polyarch config; write the value out");
+        }
         switch (t) {
             case START_OBJECT -> {
                 Map<String, Node> m = new LinkedHashMap<>();

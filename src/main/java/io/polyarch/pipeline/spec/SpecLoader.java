@@ -49,6 +49,8 @@ public final class SpecLoader {
     static final Pattern ARG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     static final Pattern ECR_REPO = Pattern.compile("(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*");
     public static final List<String> DEFAULT_TAG_RULES = List.of("latest", "commit-short");
+    /** No real config comes near this; it bounds the parser's time and memory on a hostile file. */
+    public static final long MAX_CONFIG_BYTES = 1 << 20;
 
     /** Flag values that override the file; null or empty means "not given". Applied to the spec read from the file. */
     public record Overrides(String to, List<String> platforms, Map<String, String> buildArgs, String builder,
@@ -82,6 +84,10 @@ public final class SpecLoader {
         } else {
             String text;
             try {
+                if (Files.size(file) > MAX_CONFIG_BYTES) {
+                    throw new ConfigException(file + ": " + Files.size(file) + " bytes; a polyarch config is at most " + MAX_CONFIG_BYTES
+                            + " bytes (1 MiB): is this the right file?");
+                }
                 text = Files.readString(file);
             } catch (NoSuchFileException e) {
                 throw new ConfigException(file + ": no such config file; create it, or pass -c FILE");
@@ -97,6 +103,7 @@ public final class SpecLoader {
     }
 
     public static PipelineSpec parse(String origin, String yaml, Overrides o) throws ConfigException {
+        if (yaml.length() > MAX_CONFIG_BYTES) throw new ConfigException(origin + ": a polyarch config is at most " + MAX_CONFIG_BYTES + " bytes (1 MiB)");
         Node n = Node.parse(origin, yaml);
         if (!(n instanceof MapNode m)) throw new ConfigException(n.where() + ": the config must be a mapping of keys (pipelineName, destination, ...)");
         return SpecOverrides.apply(read(origin, m, o), o);

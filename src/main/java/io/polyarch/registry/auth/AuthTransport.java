@@ -30,11 +30,18 @@ public final class AuthTransport implements Transport {
     private final Transport inner;
     private final AuthSession session;
     private final Set<String> scopes = new ConcurrentSkipListSet<>();
+    private final String scheme;
 
-    public AuthTransport(Transport inner, AuthSession session, Set<String> scopes) {
+    /**
+     * @param scheme the scheme the registry was reached on ({@code https}, or {@code http} for a registry allowed plain
+     *               HTTP): credentials go only to the registry's host over that scheme, never after a redirect to
+     *               plain HTTP on the same host
+     */
+    public AuthTransport(Transport inner, AuthSession session, Set<String> scopes, String scheme) {
         this.inner = inner;
         this.session = session;
         this.scopes.addAll(scopes);
+        this.scheme = scheme;
     }
 
     /** Adds a scope this client will need, e.g. pull on the source repository of a cross-repo mount. */
@@ -44,7 +51,9 @@ public final class AuthTransport implements Transport {
 
     @Override
     public Response send(Request request) throws IOException, InterruptedException {
-        if (!authority(request.uri()).equals(session.registry())) return inner.send(request);
+        if (!authority(request.uri()).equals(session.registry()) || !scheme.equalsIgnoreCase(request.uri().getScheme())) {
+            return inner.send(request.withoutHeader("Authorization"));
+        }
         Set<String> wanted = new TreeSet<>(scopes);
         Request attempt = authorize(request, wanted);
         for (int round = 0; ; round++) {
@@ -92,7 +101,19 @@ public final class AuthTransport implements Transport {
         for (String s : wanted) q.append(q.isEmpty() ? "" : "&").append("scope=").append(enc(s));
         var creds = session.credentials();
         Response r;
-        URI realmUri = URI.create(realm);
+        URI realmUri;
+        try {
+            realmUri = new URI(realm);
+        } catch (java.net.URISyntaxException e) {
+            throw new AuthenticationException(session.registry(), "the registry named a token realm that is not a URL: " + Redact.text(realm));
+        }
+        String realmScheme = realmUri.getScheme() == null ? "" : realmUri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        // credentials go to the realm the registry names, as docker sends them, but only over https (or plain http when
+        // the registry itself is reached over plain http: a loopback or --insecure-registry host); never to file: & co.
+        if (!realmScheme.equals("https") && !(realmScheme.equals("http") && scheme.equalsIgnoreCase("http")) || realmUri.getHost() == null) {
+            throw new AuthenticationException(session.registry(), "the registry named the token realm " + Redact.uri(realmUri)
+                    + ", which is not an https URL; polyarch sends no credentials there");
+        }
         if (creds.isPresent() && creds.get().hasIdentityToken()) {
             // OAuth2 refresh-token grant, as docker does with an identity token
             String form = q + (q.isEmpty() ? "" : "&") + "grant_type=refresh_token&client_id=polyarch&refresh_token="

@@ -80,4 +80,29 @@ class PlanBuilderTest {
                 .getMessage().contains("target 'web' is not a stage"));
         assertTrue(assertThrows(ConfigException.class, () -> plan("platforms: [linux/amd64]\n", true)).getMessage().contains("no destination"));
     }
+
+    @Test
+    void aCommittedSymlinkCannotTakeTheContextOrTheDockerfileOutsideTheRepository(@TempDir Path outside) throws Exception {
+        Files.writeString(outside.resolve("Dockerfile"), "FROM scratch\nCOPY . /stolen\n");
+        Files.writeString(outside.resolve("config.json"), "{\"auths\": {}}");
+        Files.createSymbolicLink(repo.resolve("ctx"), outside);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> plan("destination: {registry: {repository: r.example/app}}\nworkDir: ctx\n", true));
+        assertTrue(e.getMessage().contains("workDir 'ctx' leads outside the repository through a symbolic link"), e.getMessage());
+
+        Files.createSymbolicLink(repo.resolve("Dockerfile.evil"), outside.resolve("Dockerfile"));
+        e = assertThrows(ConfigException.class, () -> plan("destination: {registry: {repository: r.example/app}}\ndockerfile: Dockerfile.evil\n", true));
+        assertTrue(e.getMessage().contains("dockerfile 'Dockerfile.evil' leads outside the repository"), e.getMessage());
+
+        Files.createSymbolicLink(repo.resolve("gone"), outside.resolve("nothing-here"));
+        e = assertThrows(ConfigException.class, () -> plan("destination: {registry: {repository: r.example/app}}\nworkDir: gone\n", true));
+        assertTrue(e.getMessage().contains("symbolic link to nowhere"), e.getMessage());
+
+        // a link that stays inside the checkout is fine, and the plan builds what it points at
+        Files.createDirectories(repo.resolve("services/api"));
+        Files.writeString(repo.resolve("services/api/Dockerfile"), "FROM scratch\n");
+        Files.createSymbolicLink(repo.resolve("api"), repo.resolve("services/api"));
+        Plan p = plan("destination: {registry: {repository: r.example/app}}\nworkDir: api\n", true);
+        assertEquals(repo.toRealPath().resolve("services/api"), p.context());
+    }
 }

@@ -117,6 +117,23 @@ class SpecLoaderTest {
     }
 
     @Test
+    void hostileConfigsAreRefusedWithThePlaceNamed() {
+        // an alias would otherwise become its anchor's name: a tag 's' published
+        ConfigException alias = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "destination: {registry: {repository: r.example/app}}\ntagRules: [{literal: &s stable}, {literal: *s}]\n", SpecLoader.Overrides.none()));
+        assertTrue(alias.getMessage().startsWith("polyarch.yaml:2:") && alias.getMessage().contains("YAML alias '*s'"), alias.getMessage());
+        // ten axes of ten values: 10^10 variants, refused at the axis that crosses the limit, without building them
+        StringBuilder m = new StringBuilder("matrix:\n");
+        for (int a = 0; a < 10; a++) m.append("  A").append(a).append(": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n");
+        ConfigException big = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", m.toString(), SpecLoader.Overrides.none()));
+        assertTrue(big.getMessage().contains("more than 256 variants") && big.getMessage().contains("matrix.A2"), big.getMessage());
+        // one 2 MB line
+        ConfigException huge = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "pipelineName: " + "x".repeat(2 << 20) + "\n", SpecLoader.Overrides.none()));
+        assertTrue(huge.getMessage().contains("at most 1048576 bytes"), huge.getMessage());
+    }
+
+    @Test
     void unknownKeyNamesFileLineAndSuggestsTheClosest() {
         String e = error("""
                 destination:
