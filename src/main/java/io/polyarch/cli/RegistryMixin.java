@@ -81,7 +81,8 @@ public final class RegistryMixin {
                 throw new InvalidInputException("cannot read the password from standard input: " + e.getMessage());
             }
             if (password == null || password.isEmpty()) throw new InvalidInputException("--password-stdin: standard input was empty");
-            Credentials c = new Credentials(username, password.strip());
+            // as docker login --password-stdin: the trailing newline goes, any other whitespace is part of the password
+            Credentials c = new Credentials(username, password.replaceFirst("\r?\n$", ""));
             chain.add(r -> Optional.of(c));
         }
         String authFile = ctx.env.get("REGISTRY_AUTH_FILE");

@@ -81,6 +81,18 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         }
         if (rebuild && reuseOnly) throw new InvalidInputException("--rebuild and --reuse-only exclude each other");
         try (GitSource.Checkout checkout = checkout()) {
+            try {
+                return run(checkout, onCodeBuild);
+            } catch (io.polyarch.error.PolyarchException e) {
+                // a CI gate reading --json gets an answer even when the run could not start
+                if (json != null) writeJson(RunSummary.failed(to, checkout.commit(), checkout.branch(), e.getMessage()));
+                throw e;
+            }
+        }
+    }
+
+    private int run(GitSource.Checkout checkout, boolean onCodeBuild) throws Exception {
+        {
             PipelineSpec configured = spec(checkout);
             EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m));
             try (DestinationResolver.Resolved dest = resolver.resolve(configured);
@@ -114,7 +126,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
                 } finally {
                     term.stop();
                 }
-                if (json != null) writeJson(report);
+                if (json != null) writeJson(RunSummary.of(report));
                 printSummary(report, json != null && json.equals("-") ? ctx.err : ctx.out);
                 return report.ok() ? Main.OK : Main.FAILED;
             }
@@ -167,8 +179,8 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         w.flush();
     }
 
-    private void writeJson(RunReport r) throws IOException {
-        String text = OciJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(RunSummary.of(r));
+    private void writeJson(RunSummary summary) throws IOException {
+        String text = OciJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary);
         if (json.equals("-")) {
             ctx.out.println(text);
             ctx.out.flush();

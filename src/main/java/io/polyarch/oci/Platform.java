@@ -62,8 +62,23 @@ public record Platform(String os, String architecture, String variant, String os
                     + "': expected one of amd64, arm64, arm, 386, ppc64le, s390x, riscv64");
         }
         String variant = parts.length == 3 ? parts[2] : null;
+        java.util.regex.Pattern valid = VARIANTS.get(arch);
+        if (variant != null && (valid != null ? !valid.matcher(variant).matches() : !variant.matches("[a-z0-9][a-z0-9._-]{0,31}"))) {
+            throw new IllegalArgumentException("unknown variant '" + parts[2] + "' in platform '" + text + "'" + switch (arch) {
+                case "arm64" -> ": arm64 variants are v8 and v9 (v8.1, v9.2, ...)";
+                case "arm" -> ": arm variants are v5, v6, v7 and v8";
+                case "amd64" -> ": amd64 variants are v1 to v4";
+                default -> "";
+            });
+        }
         return new Platform(os, arch, variant);
     }
+
+    /** The variants the OCI image spec lists for the architectures that have them (platform variants table). */
+    private static final Map<String, java.util.regex.Pattern> VARIANTS = Map.of(
+            "arm64", java.util.regex.Pattern.compile("v8(\\.[0-9])?|v9(\\.[0-9])?"),
+            "arm", java.util.regex.Pattern.compile("v[5-8]"),
+            "amd64", java.util.regex.Pattern.compile("v[1-4]"));
 
     /**
      * The form used to compare two platforms: arm64's "v8" is its default variant and amd64's "v1" likewise,

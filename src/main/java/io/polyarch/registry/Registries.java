@@ -94,7 +94,10 @@ public final class Registries implements AutoCloseable {
                 if (r.status() == 404) {
                     throw new RegistryException(action, 404, null, "GET /v2/ answered 404: " + registry + " does not serve the registry API", false);
                 }
-                last = new IOException("GET " + uri + " answered HTTP " + r.status());
+                // any other answer means this scheme is spoken: report it rather than try the other (whose failure,
+                // a TLS handshake against plain HTTP, would hide the real one: a 429 or a 503)
+                throw new RegistryException(action, r.status(), null, "GET " + uri + " answered HTTP " + r.status()
+                        + (r.status() == 429 ? " (rate limited)" : ""), io.polyarch.registry.http.RetryPolicy.retryableStatus(r.status()));
             } catch (SSLException e) {
                 last = e;
             } catch (IOException e) {

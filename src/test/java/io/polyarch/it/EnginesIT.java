@@ -266,4 +266,16 @@ class EnginesIT {
         assertTrue(unknown.err().contains("buildx builder 'no-such-builder'") || unknown.out().contains("buildx builder 'no-such-builder'"), unknown.toString());
         assertFalse(unknown.err().contains("Exception"), unknown.err());
     }
+
+    @Test
+    void jsonToStandardOutputSaysWhyWhenTheDestinationCannotBeUsed(@TempDir Path tmp) throws Exception {
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", RunIT.APP_DOCKERFILE);
+        String sha = g.commit("app");
+        Cli.Result r = Cli.run(Map.of(), "run", "--source", g.dir().toString(), "--to", "127.0.0.1:1/nowhere", "--build-arg", "BASE=" + base, "--json", "-");
+        assertEquals(1, r.code(), r.toString());
+        JsonNode json = OciJson.mapper().readTree(r.out());
+        assertFalse(json.path("ok").asBoolean(true));
+        assertTrue(json.path("failure").asText().contains("cannot use the destination"), json.toString());
+        assertEquals(sha, json.path("commit").asText());
+    }
 }

@@ -77,4 +77,16 @@ class PlatformAndJsonTest {
         assertTrue(e.getMessage().contains("schema 1"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> OciJson.parseManifest(MediaType.OCI_MANIFEST, "not json".getBytes()));
     }
+
+    @org.junit.jupiter.api.Test
+    void variantsAreThoseTheSpecLists() {
+        org.junit.jupiter.api.Assertions.assertEquals("linux/arm64/v8", Platform.parse("linux/arm64/v8").toString());
+        org.junit.jupiter.api.Assertions.assertEquals("linux/arm/v7", Platform.parse("linux/arm/v7").toString());
+        org.junit.jupiter.api.Assertions.assertEquals("linux/amd64/v3", Platform.parse("linux/amd64/v3").toString());
+        org.junit.jupiter.api.Assertions.assertEquals("linux/arm64/v9.2", Platform.parse("linux/arm64/v9.2").toString());
+        for (String bad : java.util.List.of("linux/arm64/v99", "linux/arm/v9", "linux/amd64/v7", "linux/arm64/x")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Platform.parse(bad));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("unknown variant"), e.getMessage());
+        }
+    }
 }

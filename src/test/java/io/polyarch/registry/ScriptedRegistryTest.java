@@ -275,4 +275,40 @@ class ScriptedRegistryTest {
             assertTrue(e.getMessage().contains("redirect to file:") && e.getMessage().contains("not followed"), e.getMessage());
         }
     }
+
+    @Test
+    void aRateLimitedPingIsReportedAsSuchNotAsATlsFailure() throws Exception {
+        try (ScriptedServer s = new ScriptedServer(req -> Reply.of(429, "{}", "Retry-After", "0"));
+             Registries r = new Registries(FAST, CredentialProvider.ANONYMOUS)) {
+            StoreException e = assertThrows(StoreException.class, () -> client(r, s, "app").getManifest("v1"));
+            assertTrue(e.getMessage().contains("HTTP 429 (rate limited)"), e.getMessage());
+            assertTrue(!e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("tls") && !e.getMessage().contains("handshake"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aContentLengthThatIsNotANumberIsAClearFailure() throws Exception {
+        try (ScriptedServer s = new ScriptedServer(req -> req.path().equals("/v2/") ? Reply.of(200, "{}")
+                : Reply.of(200, "", "Content-Length", "12abc"));
+             Registries r = new Registries(FAST, CredentialProvider.ANONYMOUS)) {
+            Exception e = assertThrows(Exception.class, () -> client(r, s, "app").statBlob(Digest.sha256(new byte[]{2})));
+            assertTrue(e instanceof StoreException, "a store failure (exit 1), not " + e);
+            assertTrue(!e.getMessage().contains("For input string"), e.getMessage());
+        }
+    }
+
+    @Test
+    void escapeSequencesInAnErrorBodyNeverReachTheTerminal() throws Exception {
+        try (ScriptedServer s = new ScriptedServer(req -> req.path().equals("/v2/") ? Reply.of(200, "{}")
+                : Reply.of(400, "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"\\u001b[2J\\u001b]0;pwned\\u0007gotcha\"}]}"));
+             Registries r = new Registries(FAST, CredentialProvider.ANONYMOUS)) {
+            StoreException e = assertThrows(StoreException.class, () -> client(r, s, "app").getManifest("v1"));
+            java.io.StringWriter err = new java.io.StringWriter();
+            io.polyarch.cli.Main.execute(new String[]{"inspect", "--insecure-registry", s.host(), s.host() + "/app:v1"},
+                    new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err, true), java.util.Map.of());
+            assertTrue(err.toString().contains("gotcha"), err.toString());
+            assertTrue(err.toString().chars().noneMatch(c -> c == 0x1b || c == 0x07), "no escape or bell character: " + err.toString().replace("\u001b", "ESC"));
+            assertTrue(e.getMessage().contains("gotcha"));
+        }
+    }
 }

@@ -68,6 +68,12 @@ public record RunSummary(boolean ok, String repository, String commit, String br
                 List.of(new RunReport.JobReport("j", "succeeded", 0, "d")), Map.of(), List.of(), "f"));
     }
 
+    /** A run that failed before it had anything to report (a destination it could not reach, a config error). */
+    public static RunSummary failed(String repository, String commit, String branch, String failure) {
+        return new RunSummary(false, repository, commit, branch, List.of(), List.of(), List.of(), null, List.of(), List.of(), List.of(), Map.of(),
+                List.of(), Redact.text(failure));
+    }
+
     public static RunSummary of(RunReport r) {
         List<Image> images = r.variants().stream().flatMap(v -> v.images().stream().map(i -> Image.of(v.name(), i))).toList();
         List<Variant> variants = r.variants().stream().map(v -> new Variant(v.name(), v.vars(), v.failure() == null, v.tags(), v.tagsWritten(),

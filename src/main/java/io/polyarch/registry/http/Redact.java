@@ -21,8 +21,16 @@ public final class Redact {
         return s;
     }
 
+    /**
+     * {@code s} with tokens and secrets removed, and terminal control characters (escape sequences a registry's error
+     * body or a tar entry's name could carry to clear the screen or set the title) shown as {@code ?}; newlines and
+     * tabs stay.
+     */
+    private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]");
+
     public static String text(String s) {
         if (s == null) return null;
+        s = CONTROL.matcher(s).replaceAll("?");
         s = BEARER.matcher(s).replaceAll("$1 [redacted]");
         s = TOKEN_JSON.matcher(s).replaceAll("\"$1\":\"[redacted]\"");
         return QUERY_SECRET.matcher(s).replaceAll("$1[redacted]");
