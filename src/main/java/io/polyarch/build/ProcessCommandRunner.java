@@ -60,20 +60,27 @@ public final class ProcessCommandRunner implements CommandRunner {
         }
     }
 
+    /**
+     * The output is read on a helper thread and this one waits for the process, so that an interruption (fastFail,
+     * Ctrl-C) kills the process at once: a thread blocked reading a pipe would not notice it.
+     */
     @Override
     public int stream(List<String> cmd, Map<String, String> env, Path dir, Consumer<String> lines) throws IOException, InterruptedException {
         Process p = builder(cmd, env, dir).redirectErrorStream(true).start();
         p.getOutputStream().close();
-        try {
+        Thread reader = Thread.ofPlatform().daemon().name("command-output").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String l;
-                while ((l = r.readLine()) != null) {
-                    if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
-                    lines.accept(l);
-                }
+                while ((l = r.readLine()) != null) lines.accept(l);
+            } catch (IOException ignored) {
+                // the process went away
             }
-            return p.waitFor();
-        } catch (InterruptedException | IOException e) {
+        });
+        try {
+            int code = p.waitFor();
+            reader.join();
+            return code;
+        } catch (InterruptedException e) {
             kill(p);
             throw e;
         }
@@ -122,17 +129,33 @@ public final class ProcessCommandRunner implements CommandRunner {
                 // the process went away
             }
         });
-        try (InputStream in = p.getInputStream()) {
-            T value = null;
-            IOException failure = null;
-            boolean killed = false;
-            try {
-                value = reader.read(in);
+        // the output is read on a helper thread, so that an interruption here kills the process at once
+        java.util.concurrent.FutureTask<T> read = new java.util.concurrent.FutureTask<>(() -> {
+            try (InputStream in = p.getInputStream()) {
+                T value = reader.read(in);
                 in.transferTo(java.io.OutputStream.nullOutputStream());
-            } catch (IOException e) {
+                return value;
+            }
+        });
+        Thread.ofPlatform().daemon().name("command-output").start(read);
+        T value = null;
+        IOException failure = null;
+        boolean killed = false;
+        try {
+            try {
+                value = read.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof BuildException be) {
+                    kill(p);
+                    throw be;
+                }
+                if (!(e.getCause() instanceof IOException io)) {
+                    kill(p);
+                    throw new IOException("reading the output of " + cmd.get(0) + " failed: " + e.getCause(), e.getCause());
+                }
                 // a command that failed closes its output and exits on its own: give it a moment, so that its own
                 // exit code and log tell why, rather than the truncated output
-                failure = e;
+                failure = io;
                 if (!p.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)) {
                     kill(p);
                     killed = true;
@@ -141,8 +164,9 @@ public final class ProcessCommandRunner implements CommandRunner {
             int code = p.waitFor();
             log.join();
             return new Streamed<>(code, value, failure, killed);
-        } catch (InterruptedException | BuildException | RuntimeException e) {
+        } catch (InterruptedException e) {
             kill(p);
+            read.cancel(true);
             throw e;
         }
     }

@@ -9,6 +9,7 @@ final class Context {
     final PrintWriter err;
     final Map<String, String> env;
     private volatile boolean debug;
+    private volatile String signal; // INT or TERM once the process was asked to stop
     private volatile boolean interactive;
 
     Context(PrintWriter out, PrintWriter err, Map<String, String> env) {
@@ -38,6 +39,20 @@ final class Context {
         Map<String, String> m = new java.util.HashMap<>(env);
         m.put("HOME", home().toString());
         return Map.copyOf(m);
+    }
+
+    /** The signal that asked this invocation to stop ({@code INT}, {@code TERM}), or null. */
+    String signal() {
+        return signal;
+    }
+
+    void signal(String s) {
+        signal = s;
+    }
+
+    /** The exit code of a process stopped by a signal, as shells report it: 130 for INT, 143 for TERM. */
+    int signalExitCode() {
+        return "TERM".equals(signal) ? 143 : 130;
     }
 
     boolean debug() {

@@ -44,7 +44,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv(), isTerminal()));
+        Context ctx = new Context(new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv());
+        ctx.interactive(isTerminal());
+        Signals.install(ctx, Thread.currentThread());
+        System.exit(execute(args, ctx));
     }
 
     /** Runs the CLI with injected streams and environment; the seam the tests use. */
@@ -55,6 +58,12 @@ public final class Main implements Runnable {
     static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, boolean terminal) {
         Context ctx = new Context(out, err, env);
         ctx.interactive(terminal);
+        return execute(args, ctx);
+    }
+
+    static int execute(String[] args, Context ctx) {
+        PrintWriter out = ctx.out;
+        PrintWriter err = ctx.err;
         ContextFactory factory = new ContextFactory(ctx);
         CommandLine cl = new CommandLine(new Main(), factory);
         // Only the command asked for is built: picocli reflects over every option of every command it is given,
@@ -79,7 +88,14 @@ public final class Main implements Runnable {
             err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
             return USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, c, parse) -> report(ex, err, ctx.debug()));
+        cl.setExecutionExceptionHandler((ex, c, parse) -> {
+            if (ctx.signal() != null || ex instanceof InterruptedException) {
+                err.println("polyarch: interrupted" + (ctx.signal() != null ? " (SIG" + ctx.signal() + ")" : "") + "; nothing more was published");
+                err.flush();
+                return ctx.signal() != null ? ctx.signalExitCode() : 130;
+            }
+            return report(ex, err, ctx.debug());
+        });
         return cl.execute(args);
     }
 

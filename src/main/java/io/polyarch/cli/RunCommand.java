@@ -87,6 +87,9 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
                 // a CI gate reading --json gets an answer even when the run could not start
                 if (json != null) writeJson(RunSummary.failed(to, checkout.commit(), checkout.branch(), e.getMessage()));
                 throw e;
+            } catch (InterruptedException e) {
+                if (json != null) writeJson(RunSummary.failed(to, checkout.commit(), checkout.branch(), "interrupted before any build finished; nothing was published"));
+                throw e;
             }
         }
     }
@@ -128,6 +131,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
                 }
                 if (json != null) writeJson(RunSummary.of(report));
                 printSummary(report, json != null && json.equals("-") ? ctx.err : ctx.out);
+                if (ctx.signal() != null) return ctx.signalExitCode();
                 return report.ok() ? Main.OK : Main.FAILED;
             }
         }

@@ -56,12 +56,23 @@ public final class DagRunner {
     public record Outcome(State state, Duration duration, String detail) {
     }
 
-    /** Every job's outcome, in plan order; {@code ok} when no job failed without ignoreFailure. */
-    public record Result(Map<String, Outcome> outcomes, boolean ok) {
+    /**
+     * Every job's outcome, in plan order; {@code ok} when no job failed without ignoreFailure; {@code interrupted}
+     * when the run was stopped from outside (the caller's thread interrupted: Ctrl-C, SIGTERM), every job still
+     * running then cancelled and waited for.
+     */
+    public record Result(Map<String, Outcome> outcomes, boolean ok, boolean interrupted) {
         public Result {
             outcomes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outcomes));
         }
+
+        public Result(Map<String, Outcome> outcomes, boolean ok) {
+            this(outcomes, ok, false);
+        }
     }
+
+    /** How long cancelled jobs get to end (their processes are killed) after an interruption. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     private record Done(String id, Throwable error, long nanos) {
     }
@@ -82,6 +93,7 @@ public final class DagRunner {
         LinkedBlockingQueue<Done> done = new LinkedBlockingQueue<>();
         Map<String, Future<?>> running = new LinkedHashMap<>();
         boolean cancelling = false;
+        boolean interrupted = false;
         // Platform threads: jobs are long blocking builds and processes.
         ExecutorService pool = Executors.newFixedThreadPool(options.parallelism());
         try {
@@ -107,13 +119,30 @@ public final class DagRunner {
                     }
                 }
                 if (running.isEmpty()) break;
-                Done d = done.take();
+                Done d;
+                if (interrupted) {
+                    d = done.poll(STOP_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    if (d == null) break; // a job that ignores its interruption: left to the pool's shutdown
+                } else {
+                    try {
+                        d = done.take();
+                    } catch (InterruptedException e) {
+                        // stopped from outside: cancel what runs, start nothing more, wait for the running jobs to end
+                        interrupted = true;
+                        cancelling = true;
+                        for (Future<?> f : running.values()) f.cancel(true);
+                        continue;
+                    }
+                }
                 running.remove(d.id());
                 Dag.Job<T> job = dag.job(d.id());
                 State s;
                 String detail = null;
                 if (d.error() == null) {
                     s = State.SUCCEEDED;
+                } else if (interrupted) {
+                    s = State.CANCELLED;
+                    detail = "cancelled: the run was interrupted";
                 } else if (cancelling && d.error() instanceof InterruptedException) {
                     s = State.CANCELLED;
                     detail = "cancelled after another job failed (fastFail)";
@@ -134,9 +163,14 @@ public final class DagRunner {
                 }
             }
             for (String id : dag.order()) {
+                if (state.get(id) == State.RUNNING) {
+                    state.put(id, State.CANCELLED);
+                    outcomes.put(id, new Outcome(State.CANCELLED, Duration.ZERO, "cancelled: the run was interrupted and the job did not stop in time"));
+                    listener.changed(id, State.CANCELLED, "interrupted");
+                }
                 if (state.get(id) == State.PENDING) {
                     State s = cancelling ? State.CANCELLED : State.SKIPPED;
-                    String detail = cancelling ? "not started: another job failed (fastFail)" : "not started";
+                    String detail = interrupted ? "not started: the run was interrupted" : cancelling ? "not started: another job failed (fastFail)" : "not started";
                     state.put(id, s);
                     outcomes.put(id, new Outcome(s, Duration.ZERO, detail));
                     listener.changed(id, s, detail);
@@ -148,8 +182,8 @@ public final class DagRunner {
         } finally {
             pool.shutdownNow();
         }
-        boolean ok = outcomes.values().stream().noneMatch(o -> o.state() == State.FAILED || o.state() == State.SKIPPED || o.state() == State.CANCELLED);
-        return new Result(outcomes, ok);
+        boolean ok = !interrupted && outcomes.values().stream().noneMatch(o -> o.state() == State.FAILED || o.state() == State.SKIPPED || o.state() == State.CANCELLED);
+        return new Result(outcomes, ok, interrupted);
     }
 
     private static <T> void skipDependents(Dag<T> dag, String failed, Map<String, State> state, Map<String, Outcome> outcomes, Listener listener) {

@@ -126,7 +126,7 @@ public final class LocalExecutor implements Executor {
             if (job.kind() == JobKind.PUBLISH) {
                 Plan.Variant v = plan.variants().stream().filter(x -> x.name().equals(job.variant())).findFirst().orElseThrow();
                 try {
-                    IndexCreator.Result r = new Publisher(run.stores(), run.opts().jobs()).publish(plan, v, cells);
+                    IndexCreator.Result r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs()).publish(plan, v, cells)));
                     published.indexes().put(v.name(), r);
                 } catch (StoreException | InvalidInputException | ValidationException e) {
                     published.errors().put(v.name(), "publishing the index failed: " + e.getMessage());
@@ -170,6 +170,28 @@ public final class LocalExecutor implements Executor {
                 default -> null;
             };
             if (label != null) run.listener().state(job.id().subject(), label);
+        }
+    }
+
+    /**
+     * The result of a publish that has started: once its tags begin to move they all move, so a Ctrl-C then waits for
+     * it (it takes a round trip per tag) rather than leave some tags on the new index and some on the old one.
+     */
+    private static <T> T uninterrupted(java.util.concurrent.Future<T> f) throws Exception {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof Exception x) throw x;
+                    throw e;
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 

@@ -54,8 +54,9 @@ final class ReportAssembler {
             }
             IndexCreator.Result ir = published.indexes().get(vname);
             String failure = null;
-            if (ir == null && (publish || !problems.isEmpty())) {
+            if (ir == null && (publish || !problems.isEmpty() || result.interrupted())) {
                 if (published.errors().containsKey(vname)) problems.add(published.errors().get(vname));
+                if (result.interrupted()) problems.add(0, "interrupted");
                 if (problems.isEmpty()) problems.add("cancelled: another job failed and fastFail is on");
                 failure = String.join("; ", problems);
                 if (v.spec().ignoreFailure()) notes.add("variant " + vname + " failed, and has ignoreFailure: " + failure);
@@ -106,7 +107,8 @@ final class ReportAssembler {
             }
             if (o.state() == DagRunner.State.CANCELLED) {
                 state = "cancelled";
-                error = "cancelled: another job failed and fastFail is on";
+                error = o.detail() != null && o.detail().contains("interrupted") ? "cancelled: the run was interrupted"
+                        : "cancelled: another job failed and fastFail is on";
                 break;
             }
         }
