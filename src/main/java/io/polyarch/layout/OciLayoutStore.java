@@ -21,10 +21,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -47,18 +45,41 @@ public final class OciLayoutStore implements ContentStore {
         this.dir = dir;
     }
 
+    private volatile java.util.Set<java.nio.file.attribute.PosixFilePermission> blobPerms;
+
+    /** {@link #publishable} for blobs, with the directory's permissions found once per store. */
+    private void publishBlob(Path tmp) {
+        var perms = blobPerms;
+        if (perms == null) {
+            perms = LayoutFiles.filePermissions(tmp.getParent());
+            if (perms == null) return;
+            blobPerms = perms;
+        }
+        try {
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // keeps 0600
+        }
+    }
+
     /** Opens a layout, creating an empty one when {@code create} is set and the directory has none. */
     public static OciLayoutStore open(Path dir, boolean create) throws StoreException {
         Path marker = dir.resolve("oci-layout");
+        // a link in the layout (committed to a repository, or planted) would make writes land anywhere, as root
+        for (String part : new String[]{"blobs", "blobs/sha256", "index.json", "oci-layout", ".index.lock"}) {
+            if (Files.isSymbolicLink(dir.resolve(part))) {
+                throw new StoreException("open OCI layout " + dir, part + " is a symbolic link; polyarch writes only to the layout's own files", false, null);
+            }
+        }
         if (!Files.isRegularFile(marker)) {
             if (!create) {
                 throw new NotFoundException("open " + dir, "not an OCI image layout (no oci-layout file)");
             }
             try {
                 Files.createDirectories(dir.resolve("blobs/sha256"));
-                writeAtomic(marker, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes());
+                LayoutFiles.writeAtomic(marker, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes());
                 if (!Files.exists(dir.resolve("index.json"))) {
-                    writeAtomic(dir.resolve("index.json"), emptyIndex());
+                    LayoutFiles.writeAtomic(dir.resolve("index.json"), emptyIndex());
                 }
             } catch (IOException e) {
                 throw new StoreException("create OCI layout " + dir, e.getMessage(), false, e);
@@ -132,7 +153,8 @@ public final class OciLayoutStore implements ContentStore {
                 if (!actual.equals(d.digest().toString()) || size != d.size()) {
                     throw new DigestMismatchException(action, d.digest(), actual + " (" + size + " bytes)");
                 }
-                move(tmp, target);
+                publishBlob(tmp);
+                LayoutFiles.move(tmp, target);
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -191,7 +213,10 @@ public final class OciLayoutStore implements ContentStore {
                 out.close();
                 Path target = blobPath(d);
                 if (Files.isRegularFile(target) && Files.size(target) == size) Files.delete(tmp);
-                else move(tmp, target);
+                else {
+                    publishBlob(tmp);
+                    LayoutFiles.move(tmp, target);
+                }
                 done = true;
                 return Descriptor.of(mediaType, d, size);
             } catch (IOException e) {
@@ -217,7 +242,7 @@ public final class OciLayoutStore implements ContentStore {
         if (d.isEmpty()) return Optional.empty();
         Path p = blobPath(d.get().digest());
         try {
-            byte[] bytes = Files.readAllBytes(p);
+            byte[] bytes = LayoutFiles.readCapped(p, LayoutFiles.MAX_MANIFEST_BYTES);
             RawManifest m = RawManifest.of(OciJson.detectMediaType(bytes, d.get().mediaType()), bytes);
             if (!m.digest().equals(d.get().digest())) {
                 throw new DigestMismatchException("read manifest " + ref + " from " + describe(), d.get().digest(), m.digest().toString());
@@ -236,7 +261,7 @@ public final class OciLayoutStore implements ContentStore {
             Path p = blobPath(digest);
             if (!Files.isRegularFile(p)) return Optional.empty();
             try {
-                byte[] bytes = Files.readAllBytes(p);
+                byte[] bytes = LayoutFiles.readCapped(p, LayoutFiles.MAX_MANIFEST_BYTES);
                 return Optional.of(Descriptor.of(OciJson.detectMediaType(bytes, null), digest, bytes.length));
             } catch (IOException | IllegalArgumentException e) {
                 throw new StoreException("read manifest " + ref + " from " + describe(), e.getMessage(), false, e);
@@ -319,7 +344,7 @@ public final class OciLayoutStore implements ContentStore {
         Path p = dir.resolve("index.json");
         try {
             if (!Files.exists(p)) return List.of();
-            Manifest m = OciJson.parseManifest(MediaType.OCI_INDEX, Files.readAllBytes(p));
+            Manifest m = OciJson.parseManifest(MediaType.OCI_INDEX, LayoutFiles.readCapped(p, LayoutFiles.MAX_INDEX_BYTES));
             return ((ImageIndex) m).manifests();
         } catch (IOException | IllegalArgumentException | ClassCastException e) {
             throw new StoreException("read " + p, "index.json is not a valid OCI index: " + e.getMessage(), false, e);
@@ -333,16 +358,17 @@ public final class OciLayoutStore implements ContentStore {
     private void updateIndex(IndexEdit edit) throws StoreException {
         Path p = dir.resolve("index.json");
         synchronized (this) {
-            try (FileChannel ch = FileChannel.open(dir.resolve(".index.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try (FileChannel ch = FileChannel.open(dir.resolve(".index.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
                  FileLock ignored = lock(ch)) {
                 List<Descriptor> entries = new ArrayList<>(entries());
                 edit.apply(entries);
-                ObjectNode root = (ObjectNode) OciJson.readTree(Files.exists(p) ? Files.readAllBytes(p) : emptyIndex(), "index.json");
+                ObjectNode root = (ObjectNode) OciJson.readTree(Files.exists(p) ? LayoutFiles.readCapped(p, LayoutFiles.MAX_INDEX_BYTES) : emptyIndex(), "index.json");
                 ArrayNode arr = root.putArray("manifests");
                 for (Descriptor d : entries) arr.add(OciJson.descriptorNode(d));
                 root.put("schemaVersion", 2);
                 root.put("mediaType", MediaType.OCI_INDEX.value());
-                writeAtomic(p, OciJson.bytes(root));
+                LayoutFiles.writeAtomic(p, OciJson.bytes(root));
             } catch (IOException e) {
                 throw new StoreException("update " + p, e.getMessage(), false, e);
             }
@@ -367,23 +393,4 @@ public final class OciLayoutStore implements ContentStore {
             }
         }
     }
-
-    private static void writeAtomic(Path target, byte[] content) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), ".tmp-", "");
-        try {
-            Files.write(tmp, content);
-            move(tmp, target);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
 }
