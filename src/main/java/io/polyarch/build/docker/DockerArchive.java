@@ -39,6 +39,8 @@ import java.util.function.Supplier;
 public final class DockerArchive {
     /** Entries up to this size are kept in memory; configs and manifests are far smaller. */
     static final long SMALL = 1 << 20;
+    /** All of them together: a real image has a few kilobytes of configs and manifests, and some small layers. */
+    static final long SMALL_TOTAL = 256L << 20;
 
     private DockerArchive() {
     }
@@ -76,12 +78,18 @@ public final class DockerArchive {
         Lower lower = new Lower(out, layerType, known);
         String topLayer = null;
         TarReader tar = new TarReader(tarStream);
+        long smallBytes = 0;
         TarReader.Entry e;
         try {
             while ((e = tar.next()) != null) {
                 if (!e.isFile()) continue;
                 String name = normalize(e.name());
                 if (e.size() <= SMALL) {
+                    smallBytes += e.size();
+                    if (smallBytes > SMALL_TOTAL) {
+                        throw new BuildException("the saved image has more than " + SMALL_TOTAL + " bytes of small entries (configs, manifests, "
+                                + "small layers), which are kept in memory: refused; is this an image archive?");
+                    }
                     byte[] content = tar.content().readAllBytes();
                     small.put(name, content);
                     if (name.endsWith("/json") && isTopLayerJson(content)) topLayer = name.substring(0, name.length() - "json".length()) + "layer.tar";

@@ -306,4 +306,17 @@ class DockerArchiveTest {
             assertEquals("arm64", OciJson.parseConfig(out.openBlob(im.config()).readAllBytes()).platform().architecture());
         }
     }
+
+    @Test
+    void anArchiveOfManySmallEntriesIsRefusedBeforeItFillsTheMemory(@TempDir Path dir) throws Exception {
+        TarBuilder t = new TarBuilder();
+        byte[] mib = new byte[1 << 20];
+        for (int i = 0; i <= DockerArchive.SMALL_TOTAL / mib.length; i++) t.file("junk/" + i, mib, 0644);
+        byte[] archive = t.tar();
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(io.polyarch.build.BuildException.class,
+                    () -> DockerArchive.importTo(new ByteArrayInputStream(archive), out, true));
+            assertTrue(e.getMessage().contains("small entries") && e.getMessage().contains("refused"), e.getMessage());
+        }
+    }
 }
