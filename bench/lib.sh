@@ -39,14 +39,14 @@ publish_base() {
   "$ROOT/polyarch" run -q --source "$dir" --to "$repo" --tag-rule latest >/dev/null
 }
 
-# make_app DIR REGISTRY: the application run.sh and ab.sh build, as a Git repository in DIR: a RUN step with real work
-# (24 MiB of random data, a shell loop), slow under QEMU as real builds are, on the busybox base in REGISTRY
+# make_app DIR REGISTRY [MIB]: the application the benchmarks build, as a Git repository in DIR: a RUN step with real
+# work (MIB, default 24, of random data and a shell loop), slow under QEMU as real builds are, on REGISTRY/base
 make_app() {
-  local dir="$1" reg="$2"; mkdir -p "$dir"
+  local dir="$1" reg="$2" mib="${3:-24}"; mkdir -p "$dir"
   cat > "$dir/Dockerfile" <<DOCKERFILE
 FROM $reg/base:latest
 ARG ARCH=none
-RUN dd if=/dev/urandom of=/payload bs=1M count=24 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
+RUN dd if=/dev/urandom of=/payload bs=1M count=$mib 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
 CMD ["cat", "/built.txt"]
 DOCKERFILE
   git -C "$dir" init -q && git -C "$dir" add -A && git -C "$dir" -c user.name=b -c user.email=b@b commit -qm app

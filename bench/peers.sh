@@ -19,14 +19,7 @@ work="$(mktemp -d)"
 reg="$(start_registry "$work/reg")"
 "$ROOT/polyarch" run --help >/dev/null
 publish_base "$work/base" "$reg/base"
-mkdir -p "$work/app"
-cat > "$work/app/Dockerfile" <<DOCKERFILE
-FROM $reg/base:latest
-ARG ARCH=none
-RUN dd if=/dev/urandom of=/payload bs=1M count=20 2>/dev/null && i=0 && while [ \$i -lt 100000 ]; do i=\$((i+1)); done && echo "ARCH=\$ARCH \$(uname -m)" > /built.txt
-CMD ["cat", "/built.txt"]
-DOCKERFILE
-git -C "$work/app" init -q && git -C "$work/app" add -A && git -C "$work/app" -c user.name=b -c user.email=b@b commit -qm app
+make_app "$work/app" "$reg" 20
 short="$(git -C "$work/app" rev-parse HEAD | cut -c1-8)"
 
 # engine_env NAME: the environment a contender runs with (DOCKER_HOST, DOCKER_CONFIG, PATH) as env(1) arguments

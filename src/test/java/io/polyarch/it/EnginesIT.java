@@ -2,9 +2,7 @@ package io.polyarch.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polyarch.oci.OciJson;
-import io.polyarch.oci.Reference;
 import io.polyarch.registry.Registries;
-import io.polyarch.registry.RegistryClient;
 import io.polyarch.registry.RegistryOptions;
 import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.Cli;
@@ -46,10 +44,7 @@ class EnginesIT {
     static void start() throws Exception {
         reg = TestRegistry.plain();
         registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS);
-        try (RegistryClient b = registries.open(Reference.parse(reg.host() + "/base"), true)) {
-            TestImages.pushBase(b, "");
-        }
-        base = reg.host() + "/base:latest";
+        base = TestImages.publishBase(reg, registries);
     }
 
     @AfterAll

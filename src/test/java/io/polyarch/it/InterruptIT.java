@@ -1,8 +1,6 @@
 package io.polyarch.it;
 
-import io.polyarch.oci.Reference;
 import io.polyarch.registry.Registries;
-import io.polyarch.registry.RegistryClient;
 import io.polyarch.registry.RegistryOptions;
 import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.GitRepo;
@@ -37,11 +35,9 @@ class InterruptIT {
     @BeforeAll
     static void start() throws Exception {
         reg = TestRegistry.plain();
-        try (Registries registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS);
-             RegistryClient b = registries.open(Reference.parse(reg.host() + "/base"), true)) {
-            TestImages.pushBase(b, "");
+        try (Registries registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
+            base = TestImages.publishBase(reg, registries);
         }
-        base = reg.host() + "/base:latest";
     }
 
     @AfterAll

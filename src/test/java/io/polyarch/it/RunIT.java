@@ -8,7 +8,6 @@ import io.polyarch.oci.ImageManifest;
 import io.polyarch.oci.ImageIndex;
 import io.polyarch.oci.OciJson;
 import io.polyarch.oci.Platform;
-import io.polyarch.oci.RawManifest;
 import io.polyarch.oci.Reference;
 import io.polyarch.registry.Registries;
 import io.polyarch.registry.RegistryClient;
@@ -53,10 +52,7 @@ class RunIT {
     static void start() throws Exception {
         reg = TestRegistry.plain();
         registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS);
-        try (RegistryClient b = registries.open(Reference.parse(reg.host() + "/base"), true)) {
-            TestImages.pushBase(b, "");
-        }
-        base = reg.host() + "/base:latest";
+        base = TestImages.publishBase(reg, registries);
     }
 
     @AfterAll

@@ -135,4 +135,12 @@ public final class TestImages {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Publishes the busybox base for both architectures as {@code REGISTRY/base:latest} and returns that reference. */
+    public static String publishBase(TestRegistry reg, io.polyarch.registry.Registries registries) throws Exception {
+        try (io.polyarch.registry.RegistryClient b = registries.open(io.polyarch.oci.Reference.parse(reg.host() + "/base"), true)) {
+            pushBase(b, "");
+        }
+        return reg.host() + "/base:latest";
+    }
 }
