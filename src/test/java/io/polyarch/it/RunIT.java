@@ -196,6 +196,7 @@ class RunIT {
         g.commit("good");
         assertEquals(0, run("--source", g.dir().toString(), "-q").code());
         Digest before = skopeoDigest(repo + ":latest");
+        Digest amd64Before = skopeoDigest(repo + ":latest-amd64");
 
         g.write("Dockerfile", APP_DOCKERFILE.replace("CMD", "RUN case $(uname -m) in aarch64) echo 'this tool has no arm64 port'; exit 3;; esac\nCMD"));
         String sha = g.commit("breaks arm64");
@@ -204,13 +205,14 @@ class RunIT {
         assertEquals(1, r.code(), r.toString());
         assertEquals(before, skopeoDigest(repo + ":latest"), "latest must not move");
         assertFalse(tagExists(repo + ":" + sha.substring(0, 8)), "the new commit's index tag must not exist");
-        // amd64 was pushed with its arch tags, as separate per-arch pipelines leave it, and the summary says so
-        assertTrue(tagExists(repo + ":" + sha.substring(0, 8) + "-amd64"));
+        // amd64 was pushed by digest, and the summary says so; no arch tag moved either (users pull latest-amd64)
+        assertFalse(tagExists(repo + ":" + sha.substring(0, 8) + "-amd64"));
         assertFalse(tagExists(repo + ":" + sha.substring(0, 8) + "-arm64"));
+        assertEquals(amd64Before, skopeoDigest(repo + ":latest-amd64"), "latest-amd64 must not move either");
         String all = r.out() + r.err();
         assertTrue(all.contains("linux/arm64 failed") && all.contains("this tool has no arm64 port"), all);
         assertTrue(all.contains("no index tag was written or moved"), all);
-        assertTrue(all.contains("no index published over them: linux/amd64"), all);
+        assertTrue(all.contains("no index published over them: linux/amd64 (by digest only)"), all);
         JsonNode j = json(out);
         assertFalse(j.path("ok").asBoolean());
         assertTrue(j.path("index").isNull());

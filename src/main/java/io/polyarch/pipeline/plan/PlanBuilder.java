@@ -52,7 +52,7 @@ public final class PlanBuilder {
                     before = test;
                 }
                 JobId push = new JobId(JobKind.PUSH, c.name());
-                jobs.add(new Plan.Job(push, v.name(), c.platform(), List.of(before), c.archTags(), false));
+                jobs.add(new Plan.Job(push, v.name(), c.platform(), List.of(before), List.of(), false));
                 if (spec.soci() != null && publish) {
                     JobId soci = new JobId(JobKind.SOCI, c.name());
                     jobs.add(new Plan.Job(soci, v.name(), c.platform(), List.of(push), List.of(), false));
@@ -61,7 +61,12 @@ public final class PlanBuilder {
                     last.add(push);
                 }
             }
-            if (publish) jobs.add(new Plan.Job(publishId(v.spec(), dest), v.name(), null, last, v.tags(), false));
+            if (publish) {
+                // the index tags, then each platform's arch tags, which must agree with them
+                List<String> tags = new ArrayList<>(v.tags());
+                v.cells().forEach(c -> tags.addAll(c.archTags()));
+                jobs.add(new Plan.Job(publishId(v.spec(), dest), v.name(), null, last, tags, false));
+            }
         }
         int cells = variants.stream().mapToInt(v -> v.cells().size()).sum();
         int parallelism = Math.max(1, spec.parallelism() > 0 ? spec.parallelism() : cells);

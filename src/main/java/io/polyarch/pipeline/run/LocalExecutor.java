@@ -126,7 +126,7 @@ public final class LocalExecutor implements Executor {
             if (job.kind() == JobKind.PUBLISH) {
                 Plan.Variant v = plan.variants().stream().filter(x -> x.name().equals(job.variant())).findFirst().orElseThrow();
                 try {
-                    IndexCreator.Result r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs()).publish(plan, v, cells)));
+                    IndexCreator.Result r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target()).publish(plan, v, cells)));
                     published.indexes().put(v.name(), r);
                 } catch (StoreException | InvalidInputException | ValidationException e) {
                     published.errors().put(v.name(), "publishing the index failed: " + e.getMessage());

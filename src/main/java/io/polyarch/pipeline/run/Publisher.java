@@ -8,12 +8,16 @@ import io.polyarch.ops.Progress;
 import io.polyarch.ops.Stores;
 import io.polyarch.ops.ValidationException;
 import io.polyarch.pipeline.plan.Plan;
+import io.polyarch.oci.ImageIndex;
+import io.polyarch.oci.RawManifest;
+import io.polyarch.store.ContentStore;
 import io.polyarch.store.StoreException;
 import io.polyarch.store.StoreRef;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A variant's publish job, run only when every cell of the variant succeeded: one index of the cells' images by
@@ -23,10 +27,13 @@ import java.util.Map;
 final class Publisher {
     private final Stores stores;
     private final int jobs;
+    private final ContentStore target;
 
-    Publisher(Stores stores, int jobs) {
+    /** @param target the destination, open, for the arch tags */
+    Publisher(Stores stores, int jobs, ContentStore target) {
         this.stores = stores;
         this.jobs = jobs;
+        this.target = target;
     }
 
     IndexCreator.Result publish(Plan plan, Plan.Variant v, Map<String, CellState> cells)
@@ -39,8 +46,44 @@ final class Publisher {
             if (c.sociIndex != null) artifacts.add(c.sociIndex);
         }
         List<String> tags = v.tags();
-        return new IndexCreator(stores, jobs, Progress.NONE).create(new IndexCreator.Spec(plan.destination().withTag(tags.get(0)),
+        IndexCreator.Result r = new IndexCreator(stores, jobs, Progress.NONE).create(new IndexCreator.Spec(plan.destination().withTag(tags.get(0)),
                 tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, Map.of(), sources, false, artifacts));
+        archTags(v, cells, r.index().digest());
+        return r;
+    }
+
+    /**
+     * Each {@code <tag>-<arch>} names that platform's child of the index under {@code <tag>}: written after the
+     * index tags, then checked. When another run of the same repository moved {@code <tag>} meanwhile, this run's
+     * arch tags follow the index that is there now, so that {@code latest-arm64} always agrees with {@code latest}
+     * whichever run writes last (the other run, writing its index tag before its arch tags, re-checks after them).
+     */
+    private void archTags(Plan.Variant v, Map<String, CellState> cells, Digest index) throws StoreException {
+        List<String> tags = v.tags();
+        Map<String, List<String>> written = new java.util.HashMap<>();
+        for (Plan.Cell cell : v.cells()) {
+            if (cell.archTags().size() != tags.size()) continue; // arch tags off
+            CellState c = cells.get(cell.name());
+            for (int i = 0; i < tags.size(); i++) target.tag(c.published, cell.archTags().get(i));
+            written.put(cell.name(), cell.archTags());
+        }
+        if (written.isEmpty()) return;
+        for (int i = 0; i < tags.size(); i++) {
+            Optional<RawManifest> now = target.getManifest(tags.get(i));
+            if (now.isEmpty() || now.get().digest().equals(index) || !(now.get().parse() instanceof ImageIndex other)) continue;
+            for (Plan.Cell cell : v.cells()) {
+                if (!written.containsKey(cell.name())) continue;
+                Optional<Descriptor> child = other.manifests().stream()
+                        .filter(d -> d.platform() != null && !d.isAttestation() && d.platform().matches(cell.platform())).findFirst();
+                if (child.isEmpty()) continue;
+                Optional<RawManifest> m = target.getManifest(child.get().digest().toString());
+                if (m.isPresent()) target.tag(m.get(), cell.archTags().get(i));
+            }
+        }
+        for (Plan.Cell cell : v.cells()) {
+            CellState c = cells.get(cell.name());
+            if (written.containsKey(cell.name())) c.report = c.report.withTags(written.get(cell.name()));
+        }
     }
 
     private static StoreRef byDigest(StoreRef dest, Digest d) {

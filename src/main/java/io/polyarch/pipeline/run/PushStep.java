@@ -11,12 +11,12 @@ import io.polyarch.store.StoreRef;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
  * A cell's push job: the image's blobs (those it shares with its pinned base mounted or copied from the base's
- * repository) and manifest to the destination by digest, then its build-key, cache and arch tags.
+ * repository) and manifest to the destination by digest, then its build-key and cache tags. Its arch tags
+ * ({@code latest-arm64}), which users pull, are written by the publish, with the index of the same name.
  */
 final class PushStep {
     private final RunContext run;
@@ -43,30 +43,19 @@ final class PushStep {
                 transfer().transfer(layout, target, local);
                 target.putManifest(c.manifest, null);
             }
-            // every tag at once: each is a round trip or two (HEAD, then PUT where it points elsewhere)
+            // polyarch's own tags at once (each a round trip or two); the arch tags, which users pull, are the publish's
             List<Future<Void>> helperTags = new ArrayList<>();
-            List<Future<Boolean>> archTags = new ArrayList<>();
             // in an OCI layout, extra ref names confuse tools that pick images by name (oci-image-tool); no reuse there
             if (layout != null && !j.request().oci()) {
                 if (j.key() != null) helperTags.add(run.workers().submit(() -> putTag(j, c, BuildKeys.tag(j.key()))));
                 String cache = j.request().cacheFrom();
                 if (cache != null) helperTags.add(run.workers().submit(() -> putTag(j, c, cache.substring(cache.lastIndexOf(':') + 1))));
             }
-            for (String t : j.archTags()) archTags.add(run.workers().submit(() -> target.tag(c.manifest, t)));
-            List<String> written = new ArrayList<>();
-            for (int i = 0; i < archTags.size(); i++) {
-                try {
-                    archTags.get(i).get();
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof Exception ex) throw ex;
-                    throw e;
-                }
-                written.add(j.archTags().get(i));
-            }
             for (Future<Void> f : helperTags) f.get(); // putTag reports its own failure
+            c.published = c.manifest;
             c.pushMs = LocalExecutor.ms(tp);
             long size = c.manifest.size() + c.image.blobs().stream().mapToLong(Descriptor::size).sum();
-            c.report = new RunReport.ImageReport(j.platform(), c.reused != null ? "reused" : "pushed", c.manifest.digest(), size, written, c.buildMs,
+            c.report = new RunReport.ImageReport(j.platform(), c.reused != null ? "reused" : "pushed", c.manifest.digest(), size, List.of(), c.buildMs,
                     c.output == null ? 0 : c.output.engineMs(), c.pushMs, j.builder().describe(), null, null, 0, c.reused);
         }
     }

@@ -110,6 +110,10 @@ public record RunReport(String repository, String commit, String branch, List<Va
             tags = List.copyOf(tags);
         }
 
+        public ImageReport withTags(List<String> archTags) {
+            return new ImageReport(platform, state, digest, size, archTags, buildMs, engineMs, pushMs, builder, error, sociIndex, sociMs, reused);
+        }
+
         public ImageReport withSoci(Digest image, Digest soci, long ms) {
             return new ImageReport(platform, state, image, size, tags, buildMs, engineMs, pushMs, builder, error, soci, ms, reused);
         }

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * A cell's SOCI job, after its push and before any index tag moves. v2: the image manifest annotated with its SOCI
- * index (same layers and config) becomes what the index and the arch tags name; v1: the SOCI index is pushed with
+ * index (same layers and config) becomes what the index and the arch tags name (the publish writes both); v1: the SOCI index is pushed with
  * the image as its subject.
  */
 final class SociStep {
@@ -39,7 +39,7 @@ final class SociStep {
         if (out.sociIndex() != null && !out.image().digest().equals(c.manifest.digest())) {
             RawManifest annotated = target.getManifest(out.image().digest().toString())
                     .orElseThrow(() -> new StoreException("SOCI", "the annotated manifest vanished from " + target.describe()));
-            for (String tag : j.archTags()) target.tag(annotated, tag);
+            c.published = annotated;
             c.sociIndex = out.sociIndex();
         }
         c.report = c.report.withSoci(out.image().digest(), out.sociIndex() == null ? null : out.sociIndex().digest(), LocalExecutor.ms(t));

@@ -77,6 +77,9 @@ class LocalExecutorTest {
         }
     }
 
+    /** Runs with these stores instead of {@link LayoutStores} when set. */
+    Stores storesOverride;
+
     private RunReport run(String yaml, boolean publish, boolean reuseOnly) throws Exception {
         PipelineSpec spec = SpecLoader.parse("polyarch.yaml", yaml, SpecLoader.Overrides.none());
         GitSource.Checkout src = new GitSource.Checkout(repo, COMMIT, "main", List.of(), false, null);
@@ -106,7 +109,8 @@ class LocalExecutorTest {
             public void close() {
             }
         };
-        return new LocalExecutor(new LayoutStores(dir.resolve("registries")), opts, listener, engines, Platform.LINUX_AMD64).execute(plan, spec, src);
+        Stores stores = storesOverride != null ? storesOverride : new LayoutStores(dir.resolve("registries"));
+        return new LocalExecutor(stores, opts, listener, engines, Platform.LINUX_AMD64).execute(plan, spec, src);
     }
 
     private static String layoutDest(Path out) {
@@ -146,10 +150,11 @@ class LocalExecutorTest {
         try (OciLayoutStore layout = OciLayoutStore.open(out, false)) {
             assertTrue(layout.getManifest("latest").isEmpty(), "no index tag");
             assertTrue(layout.getManifest(COMMIT.substring(0, 8)).isEmpty(), "no index tag");
-            assertTrue(layout.getManifest("latest-amd64").isPresent(), "the platform that succeeded is pushed with its arch tag");
+            assertTrue(layout.getManifest("latest-amd64").isEmpty(), "no arch tag either: a failed run moves no tag users pull");
         }
         assertTrue(r.notes().stream().anyMatch(n -> n.contains("no index tag was written or moved")), r.notes().toString());
-        assertTrue(r.notes().stream().anyMatch(n -> n.contains("pushed, with no index published over them") && n.contains("linux/amd64")), r.notes().toString());
+        assertTrue(r.notes().stream().anyMatch(n -> n.contains("pushed, with no index published over them") && n.contains("linux/amd64 (by digest only)")),
+                r.notes().toString());
         assertEquals("skipped", r.jobs().stream().filter(j -> j.id().startsWith("publish")).findFirst().orElseThrow().state(),
                 "the publish job never ran");
     }
@@ -241,6 +246,61 @@ class LocalExecutorTest {
                 assertTrue(listed.isPresent(), "the v2 SOCI index is listed in the published index");
                 assertTrue(idx.manifests().stream().anyMatch(d -> d.digest().equals(i.digest())), "the annotated image is the one published");
             }
+        }
+    }
+
+    @Test
+    void archTagsFollowTheIndexOfTheSameNameWhenAnotherRunMovesItMeanwhile() throws Exception {
+        String yaml = "destination: {registry: {repository: localhost:5000/team/race}}\n";
+        RunReport a = run(yaml, true, false);
+        assertTrue(a.ok(), a.failure());
+        LayoutStores plain = new LayoutStores(dir.resolve("registries"));
+        RawManifest indexA;
+        try (ContentStore s = plain.open(StoreRef.parse("localhost:5000/team/race"), false)) {
+            indexA = s.getManifest("latest").orElseThrow();
+        }
+        Files.writeString(repo.resolve("main.c"), "int main() { return 2; }\n");
+        // run B: the moment it has written latest, another run (A again, finishing last) writes latest back
+        storesOverride = new Stores() {
+            @Override
+            public ContentStore open(StoreRef ref, boolean write) throws StoreException {
+                ContentStore real = plain.open(ref, write);
+                return (ContentStore) java.lang.reflect.Proxy.newProxyInstance(ContentStore.class.getClassLoader(), new Class<?>[]{ContentStore.class},
+                        (proxy, m, args) -> {
+                            Object out;
+                            try {
+                                out = m.invoke(real, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                            if ((m.getName().equals("putManifest") || m.getName().equals("tag")) && args != null && args.length == 2 && "latest".equals(args[1]) && !((RawManifest) args[0]).digest().equals(indexA.digest())) {
+                                real.putManifest(indexA, "latest");
+                            }
+                            return out;
+                        });
+            }
+
+            @Override
+            public boolean plainHttp(String registry) {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        RunReport b = run(yaml, true, false);
+        assertTrue(b.ok(), b.failure());
+        try (ContentStore s = plain.open(StoreRef.parse("localhost:5000/team/race"), false)) {
+            assertEquals(indexA.digest(), s.getManifest("latest").orElseThrow().digest(), "the other run wrote latest last");
+            ImageIndex now = (ImageIndex) s.getManifest("latest").orElseThrow().parse();
+            for (Descriptor child : now.manifests()) {
+                assertEquals(child.digest(), s.getManifest("latest-" + child.platform().architecture()).orElseThrow().digest(),
+                        "latest-" + child.platform().architecture() + " agrees with latest");
+            }
+            ImageIndex mine = (ImageIndex) s.getManifest(COMMIT.substring(0, 8)).orElseThrow().parse();
+            assertEquals(b.index().digest(), s.getManifest(COMMIT.substring(0, 8)).orElseThrow().digest());
+            assertEquals(mine.manifests().get(1).digest(), s.getManifest(COMMIT.substring(0, 8) + "-arm64").orElseThrow().digest());
         }
     }
 }
