@@ -59,7 +59,8 @@ public final class RegistryMixin {
         if (chunkSize < 0) throw new InvalidInputException("--chunk-size must not be negative");
         var hosts = new HashSet<>(insecure);
         if (insecureAll) hosts.add("*");
-        RegistryOptions opts = RegistryOptions.defaults().withInsecure(hosts).withJobs(jobs).withChunkSize(chunkSize);
+        RegistryOptions opts = RegistryOptions.defaults().withInsecure(hosts).withJobs(jobs).withChunkSize(chunkSize)
+                .withTimeouts(timeouts(ctx));
         CredentialProvider creds = credentials(ctx, stdin);
         return Stores.of(new Registries(opts, first == null ? creds : CredentialProvider.firstOf(List.of(first, creds))));
     }
@@ -90,5 +91,26 @@ public final class RegistryMixin {
         chain.add(new DockerConfigCredentials(DockerConfigCredentials.defaultLocation(ctx.env,
                 Path.of(ctx.env.getOrDefault("HOME", System.getProperty("user.home"))))));
         return CredentialProvider.firstOf(chain);
+    }
+
+    /**
+     * {@code POLYARCH_REGISTRY_IDLE_TIMEOUT} (seconds a read may wait for a byte, default 60) and
+     * {@code POLYARCH_REGISTRY_MIN_RATE} (bytes per second a response body must average after its first 60 s,
+     * default 65536).
+     */
+    static io.polyarch.registry.http.Timeouts timeouts(Context ctx) throws InvalidInputException {
+        var d = io.polyarch.registry.http.Timeouts.defaults();
+        java.time.Duration idle = d.idle();
+        long rate = d.minBytesPerSecond();
+        String idleText = ctx.env.get("POLYARCH_REGISTRY_IDLE_TIMEOUT");
+        String rateText = ctx.env.get("POLYARCH_REGISTRY_MIN_RATE");
+        try {
+            if (idleText != null) idle = java.time.Duration.ofSeconds(Long.parseLong(idleText.strip()));
+            if (rateText != null) rate = Long.parseLong(rateText.strip());
+            return new io.polyarch.registry.http.Timeouts(d.connect(), idle, d.base(), rate);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("POLYARCH_REGISTRY_IDLE_TIMEOUT / POLYARCH_REGISTRY_MIN_RATE: expected a positive whole number ("
+                    + (idleText != null ? "idle " + idleText : "") + (rateText != null ? " rate " + rateText : "") + ")");
+        }
     }
 }

@@ -41,7 +41,7 @@ public final class Registries implements AutoCloseable {
         this.options = options;
         this.credentials = credentials;
         if (transport == null) {
-            UrlConnectionTransport conn = new UrlConnectionTransport(options.connectTimeout(), new io.polyarch.registry.http.TlsPolicy(options.insecureHosts()));
+            UrlConnectionTransport conn = new UrlConnectionTransport(options.timeouts(), new io.polyarch.registry.http.TlsPolicy(options.insecureHosts()));
             this.closeable = conn;
             transport = conn;
         } else {
@@ -50,7 +50,7 @@ public final class Registries implements AutoCloseable {
         String ua = options.userAgent();
         Transport withUa = transport;
         Transport userAgent = r -> withUa.send(r.withHeader("User-Agent", ua));
-        this.base = new RetryTransport(userAgent, options.retry());
+        this.base = new RetryTransport(new io.polyarch.registry.http.DeadlineTransport(userAgent, options.timeouts()), options.retry());
     }
 
     public RegistryOptions options() {

@@ -311,4 +311,29 @@ class ScriptedRegistryTest {
             assertTrue(e.getMessage().contains("gotcha"));
         }
     }
+
+    @Test
+    void aServerThatTricklesOrStallsIsGivenUpOnInBoundedTime() throws Exception {
+        byte[] manifest = MANIFEST.getBytes(StandardCharsets.UTF_8);
+        RegistryOptions quick = FAST.withTimeouts(new io.polyarch.registry.http.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(1), 1 << 20));
+        // a byte every 100 ms: the idle timeout (1 s) never trips, the body deadline (1 s + size / 1 MiB/s) does
+        try (ScriptedServer s = new ScriptedServer(req -> req.path().equals("/v2/") ? Reply.of(200, "{}")
+                : new ScriptedServer.Trickle(200, manifest, 100));
+             Registries r = new Registries(quick, CredentialProvider.ANONYMOUS)) {
+            long t0 = System.nanoTime();
+            StoreException e = assertThrows(StoreException.class, () -> client(r, s, "app").getManifest("v1"));
+            long secs = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertTrue(e.getMessage().contains("slower than") && e.getMessage().contains("given up"), e.getMessage());
+            assertTrue(secs < 15, "gave up after " + secs + " s (with retries)");
+        }
+        // headers, then nothing: the idle timeout
+        try (ScriptedServer s = new ScriptedServer(req -> req.path().equals("/v2/") ? Reply.of(200, "{}")
+                : new ScriptedServer.Trickle(200, manifest, 30_000));
+             Registries r = new Registries(quick, CredentialProvider.ANONYMOUS)) {
+            long t0 = System.nanoTime();
+            StoreException e = assertThrows(StoreException.class, () -> client(r, s, "app").getManifest("v1"));
+            long secs = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertTrue(secs < 15, "gave up after " + secs + " s: " + e.getMessage());
+        }
+    }
 }

@@ -27,7 +27,11 @@ public final class ScriptedServer implements AutoCloseable {
     }
 
     /** What to do with a request. */
-    public sealed interface Action permits Reply, Drop {
+    public sealed interface Action permits Reply, Drop, Trickle {
+    }
+
+    /** Answer {@code status} with a body of {@code body}, sending its bytes one at a time, {@code everyMs} apart. */
+    public record Trickle(int status, byte[] body, long everyMs) implements Action {
     }
 
     public record Reply(int status, Map<String, String> headers, byte[] body) implements Action {
@@ -119,6 +123,18 @@ public final class ScriptedServer implements AutoCloseable {
             }
             byte[] body = early != null ? early : in.readNBytes((int) len);
             requests.add(new Req(parts[0], parts[1], headers, body));
+            if (action instanceof Trickle t) {
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 " + t.status() + " X\r\nContent-Length: " + t.body().length + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                for (byte x : t.body()) {
+                    Thread.sleep(t.everyMs());
+                    out.write(x);
+                    out.flush();
+                }
+                return;
+            }
             Reply r = (Reply) action;
             OutputStream out = s.getOutputStream();
             StringBuilder sb = new StringBuilder("HTTP/1.1 " + r.status() + " X\r\n");

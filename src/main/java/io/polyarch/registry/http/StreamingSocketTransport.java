@@ -34,7 +34,11 @@ final class StreamingSocketTransport implements Transport {
     private final Duration connectTimeout;
     private final TlsPolicy tlsPolicy;
 
-    StreamingSocketTransport(Duration connectTimeout, TlsPolicy tlsPolicy) {
+    private final Duration idleTimeout;
+
+    StreamingSocketTransport(Timeouts timeouts, TlsPolicy tlsPolicy) {
+        Duration connectTimeout = timeouts.connect();
+        this.idleTimeout = timeouts.idle();
         this.connectTimeout = connectTimeout;
         this.tlsPolicy = tlsPolicy;
     }
@@ -61,7 +65,7 @@ final class StreamingSocketTransport implements Transport {
         boolean handedOver = false;
         try {
             socket.connect(new InetSocketAddress(uri.getHost(), port), (int) connectTimeout.toMillis());
-            socket.setSoTimeout((int) Duration.ofMinutes(10).toMillis());
+            socket.setSoTimeout((int) idleTimeout.toMillis());
             if (tls) {
                 boolean trustAll = !tlsPolicy.verifies(uri);
                 var factory = tlsPolicy.socketFactory(uri);

@@ -29,10 +29,13 @@ public final class UrlConnectionTransport implements Transport, AutoCloseable {
     private volatile JdkTransport fallback;
     private final StreamingSocketTransport streaming;
 
-    public UrlConnectionTransport(Duration connectTimeout, TlsPolicy tls) {
-        this.connectTimeout = connectTimeout;
+    private final Duration idleTimeout;
+
+    public UrlConnectionTransport(Timeouts timeouts, TlsPolicy tls) {
+        this.connectTimeout = timeouts.connect();
+        this.idleTimeout = timeouts.idle();
         this.tls = tls;
-        this.streaming = new StreamingSocketTransport(connectTimeout, tls);
+        this.streaming = new StreamingSocketTransport(timeouts, tls);
     }
 
     private JdkTransport fallback() {
@@ -56,7 +59,7 @@ public final class UrlConnectionTransport implements Transport, AutoCloseable {
         c.setInstanceFollowRedirects(false);
         c.setUseCaches(false);
         c.setConnectTimeout((int) connectTimeout.toMillis());
-        c.setReadTimeout((int) Duration.ofMinutes(10).toMillis());
+        c.setReadTimeout((int) idleTimeout.toMillis());
         if (c instanceof HttpsURLConnection https && !tls.verifies(request.uri())) {
             https.setSSLSocketFactory(tls.socketFactory(request.uri()));
             https.setHostnameVerifier((h, s) -> true);
