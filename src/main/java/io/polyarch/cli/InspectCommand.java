@@ -59,7 +59,8 @@ final class InspectCommand extends ContextCommand implements Callable<Integer> {
         if (rep.isIndex()) {
             ctx.out.printf("%n  %-18s %-71s %10s  %s%n", "PLATFORM", "DIGEST", "SIZE", "CONFIG");
             for (var c : rep.children()) {
-                String status = c.attestation() ? "attestation" : c.agrees() ? "ok (" + c.configPlatform() + ")" : "MISMATCH: " + c.problem();
+                String status = c.attestation() ? "attestation" : !c.checked() ? "not checked (more than " + io.polyarch.ops.Inspector.MAX_CHECKED
+                        + " children)" : c.agrees() ? "ok (" + c.configPlatform() + ")" : "MISMATCH: " + c.problem();
                 String platform = c.descriptor().platform() == null ? "-" : c.descriptor().platform().toString();
                 ctx.out.printf("  %-18s %-71s %10d  %s%n", platform, c.descriptor().digest(), c.descriptor().size(), status);
             }
@@ -91,6 +92,7 @@ final class InspectCommand extends ContextCommand implements Callable<Integer> {
                 n.put("size", c.descriptor().size());
                 n.put("mediaType", c.descriptor().mediaType().value());
                 n.put("attestation", c.attestation());
+                n.put("checked", c.checked());
                 n.put("configPlatform", c.configPlatform() == null ? null : c.configPlatform().toString());
                 n.put("agrees", c.agrees());
                 if (c.problem() != null) n.put("problem", c.problem());
