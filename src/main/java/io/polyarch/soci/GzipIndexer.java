@@ -36,6 +36,9 @@ public final class GzipIndexer {
     public record Result(List<Checkpoint> checkpoints, long compressedSize, long uncompressedSize, int members, List<String> spanDigests) {
     }
 
+    /** Checkpoints per layer at most (each holds a 32 KiB window); soci's 4 MiB span reaches it at 64 GiB. */
+    public static final int MAX_CHECKPOINTS = 16_384;
+
     /** The first full byte after a checkpoint's bit position, what zlib calls {@code in}. */
     public static long inOffset(Checkpoint c) {
         return (c.bitOffset() + 7) >>> 3;
@@ -53,6 +56,7 @@ public final class GzipIndexer {
      * little-endian.
      */
     public static byte[] zinfoBlob(List<Checkpoint> checkpoints, long spanSize) {
+        if (checkpoints.size() > MAX_CHECKPOINTS) throw new IllegalArgumentException("more than " + MAX_CHECKPOINTS + " checkpoints");
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + checkpoints.size() * (17 + WINDOW)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putInt(checkpoints.size()).putLong(spanSize);
         for (Checkpoint c : checkpoints) {
@@ -351,6 +355,11 @@ public final class GzipIndexer {
             byte[] w = new byte[WINDOW];
             int n = Math.min(windowFill, WINDOW);
             System.arraycopy(window, WINDOW - n, w, WINDOW - n, n);
+            if (checkpoints.size() >= MAX_CHECKPOINTS) {
+                // each keeps a 32 KiB window in memory and in the zTOC: past this the index would not be worth its size
+                throw new FormatException("the layer needs more than " + MAX_CHECKPOINTS + " spans of " + spanSize + " bytes (it is over "
+                        + (total >> 20) + " MiB uncompressed); use a larger span size (soci: spanSize, --span-size)");
+            }
             checkpoints.add(new Checkpoint(position(), total, w, member));
             lastCheckpointAt = total;
         }

@@ -167,4 +167,32 @@ class GzipIndexerTest {
         assertEquals(0, out.size());
         assertEquals(1, r.members());
     }
+
+    @org.junit.jupiter.api.Test
+    void aLayerThatWouldNeedTooManyCheckpointsIsRefusedWithTheFix() throws Exception {
+        // 160 MiB of zeros, a deflate block every 8 KiB: 20,480 checkpoints, more than the limit; the int size of the zinfo blob
+        // overflowed here before (with the config's 64 KiB minimum span, at about 2.8 GB)
+        java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 16);
+        java.io.PipedOutputStream pipe = new java.io.PipedOutputStream(in);
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(pipe, 1 << 16, true)) {
+                byte[] zeros = new byte[8192];
+                for (int i = 0; i < 160 * 128; i++) {
+                    gz.write(zeros);
+                    gz.flush(); // a sync flush ends a deflate block: a place for a checkpoint every 8 KiB
+                }
+            } catch (java.io.IOException ignored) {
+                // the reader gave up
+            }
+        });
+        GzipIndexer.FormatException e = org.junit.jupiter.api.Assertions.assertThrows(GzipIndexer.FormatException.class,
+                () -> GzipIndexer.index(in, 4096, new GzipIndexer.Sink() {
+                    @Override
+                    public void data(byte[] b, int off, int len) {
+                    }
+                }));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("use a larger span size"), e.getMessage());
+        in.close();
+        writer.join(10_000);
+    }
 }
