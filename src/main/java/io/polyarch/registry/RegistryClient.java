@@ -310,7 +310,7 @@ public final class RegistryClient implements ContentStore {
         String tag = referrersTag(subject);
         List<Descriptor> entries = new ArrayList<>();
         Optional<RawManifest> existing = getManifest(tag);
-        if (existing.isPresent() && existing.get().parse() instanceof ImageIndex i) entries.addAll(i.manifests());
+        if (existing.isPresent() && parsed(existing.get(), "the referrers tag " + tag) instanceof ImageIndex i) entries.addAll(i.manifests());
         if (entries.stream().anyMatch(d -> d.digest().equals(referrer.digest()))) return;
         entries.add(referrer);
         ImageIndex index = new ImageIndex(MediaType.OCI_INDEX, entries, null, null, Map.of());
@@ -372,9 +372,9 @@ public final class RegistryClient implements ContentStore {
                 return ((ImageIndex) OciJson.parseManifest(MediaType.OCI_INDEX, body)).manifests();
             }
             if (r.ok() || r.status() == 404 || r.status() == 405) {
-                return getManifest(referrersTag(subject))
-                        .map(m -> m.parse() instanceof ImageIndex i ? i.manifests() : List.<Descriptor>of())
-                        .orElse(List.of());
+                Optional<RawManifest> m = getManifest(referrersTag(subject));
+                if (m.isEmpty()) return List.of();
+                return parsed(m.get(), "the referrers tag " + referrersTag(subject)) instanceof ImageIndex i ? i.manifests() : List.of();
             }
             throw error(action, r);
         } catch (IOException e) {
@@ -385,6 +385,15 @@ public final class RegistryClient implements ContentStore {
     /** The referrers tag schema: {@code <alg>-<hex>} (distribution-spec, "Referrers Tag Schema"). */
     public static String referrersTag(Digest d) {
         return d.algorithm() + "-" + d.hex();
+    }
+
+    /** A manifest the registry sent, parsed; one that is not a manifest is the registry's failure, named. */
+    private io.polyarch.oci.Manifest parsed(RawManifest m, String what) throws StoreException {
+        try {
+            return m.parse();
+        } catch (IllegalArgumentException e) {
+            throw new StoreException("read " + what + " in " + repo.name(), "not a valid manifest: " + e.getMessage());
+        }
     }
 
     /** A Content-Length header as a size; -2 when it is not a decimal number (a hostile or broken server). */

@@ -154,7 +154,14 @@ public final class PlanBuilder {
             List<Plan.Cell> cells = new ArrayList<>();
             for (Platform p : spec.platforms()) {
                 String arch = spec.archName(p);
-                cells.add(new Plan.Cell(cellName(v, p), p, arch, cellArgs(spec, v, p), spec.archTags() ? Tags.archTags(tags, arch) : List.of()));
+                List<String> archTags;
+                try {
+                    archTags = spec.archTags() ? Tags.archTags(tags, arch) : List.of();
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(spec.origin() + ": " + who + "tagRules with archTags: " + e.getMessage()
+                            + "; shorten the tag rules or the arch name (archNames), or set archTags: false");
+                }
+                cells.add(new Plan.Cell(cellName(v, p), p, arch, cellArgs(spec, v, p), archTags));
             }
             out.add(new Plan.Variant(v, dockerfilePath, df, tags, cells));
         }

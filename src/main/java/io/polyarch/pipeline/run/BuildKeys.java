@@ -74,7 +74,7 @@ final class BuildKeys {
         Optional<RawManifest> found = target.getManifest(tag(key));
         if (found.isEmpty()) return Optional.empty();
         RawManifest m = found.get();
-        if (!(m.parse() instanceof ImageManifest im)) {
+        if (!(Images.parse(m, "the image under " + TAG_PREFIX + key.substring(0, 12) + "...") instanceof ImageManifest im)) {
             mismatch.accept("the tag " + TAG_PREFIX + key.substring(0, 12) + "... names an index, not an image");
             return Optional.empty();
         }

@@ -70,7 +70,8 @@ final class Publisher {
         if (written.isEmpty()) return;
         for (int i = 0; i < tags.size(); i++) {
             Optional<RawManifest> now = target.getManifest(tags.get(i));
-            if (now.isEmpty() || now.get().digest().equals(index) || !(now.get().parse() instanceof ImageIndex other)) continue;
+            if (now.isEmpty() || now.get().digest().equals(index)
+                    || !(io.polyarch.ops.Images.parse(now.get(), "the index under " + tags.get(i)) instanceof ImageIndex other)) continue;
             for (Plan.Cell cell : v.cells()) {
                 if (!written.containsKey(cell.name())) continue;
                 Optional<Descriptor> child = other.manifests().stream()

@@ -106,4 +106,13 @@ class PlanBuilderTest {
         Plan p = plan("destination: {registry: {repository: r.example/app}}\nworkDir: api\n", true);
         assertEquals(repo.toRealPath().resolve("services/api"), p.context());
     }
+
+    @Test
+    void anArchTagThatCannotBeATagIsAConfigErrorNamingTheFile() {
+        String tag = "t".repeat(125);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> plan("destination: {registry: {repository: r.example/app}}\ntagRules: [{literal: " + tag + "}]\n", true));
+        assertTrue(e.getMessage().startsWith("polyarch.yaml: tagRules with archTags: arch tag '" + tag + "-amd64'"), e.getMessage());
+        assertTrue(e.getMessage().contains("archTags: false"), e.getMessage());
+    }
 }
