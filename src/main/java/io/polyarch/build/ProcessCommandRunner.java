@@ -68,14 +68,7 @@ public final class ProcessCommandRunner implements CommandRunner {
     public int stream(List<String> cmd, Map<String, String> env, Path dir, Consumer<String> lines) throws IOException, InterruptedException {
         Process p = builder(cmd, env, dir).redirectErrorStream(true).start();
         p.getOutputStream().close();
-        Thread reader = Thread.ofPlatform().daemon().name("command-output").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String l;
-                while ((l = r.readLine()) != null) lines.accept(l);
-            } catch (IOException ignored) {
-                // the process went away
-            }
-        });
+        Thread reader = lines("command-output", p.getInputStream(), lines);
         try {
             int code = p.waitFor();
             reader.join();
@@ -121,14 +114,7 @@ public final class ProcessCommandRunner implements CommandRunner {
             throws IOException, InterruptedException, BuildException {
         Process p = builder(cmd, env, dir).start();
         p.getOutputStream().close();
-        Thread log = Thread.ofPlatform().daemon().name("command-log").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                String l;
-                while ((l = r.readLine()) != null) errLines.accept(l);
-            } catch (IOException ignored) {
-                // the process went away
-            }
-        });
+        Thread log = lines("command-log", p.getErrorStream(), errLines);
         // the output is read on a helper thread, so that an interruption here kills the process at once
         java.util.concurrent.FutureTask<T> read = new java.util.concurrent.FutureTask<>(() -> {
             try (InputStream in = p.getInputStream()) {
@@ -169,6 +155,18 @@ public final class ProcessCommandRunner implements CommandRunner {
             read.cancel(true);
             throw e;
         }
+    }
+
+    /** Hands each line of {@code in} to {@code lines} on a platform thread of its own, until the stream ends. */
+    private static Thread lines(String name, InputStream in, Consumer<String> lines) {
+        return Thread.ofPlatform().daemon().name(name).start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = r.readLine()) != null) lines.accept(l);
+            } catch (IOException ignored) {
+                // the process went away
+            }
+        });
     }
 
     private static void kill(Process p) {
