@@ -1,6 +1,5 @@
 package io.polyarch.soci;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -48,21 +47,6 @@ public final class GzipIndexer {
     public static int inBits(Checkpoint c) {
         int used = (int) (c.bitOffset() & 7);
         return used == 0 ? 0 : 8 - used;
-    }
-
-    /**
-     * The checkpoints as soci-snapshotter's zinfo blob (version 2): int32 count, int64 span size, then for every
-     * checkpoint int64 compressed offset, int64 uncompressed offset, one byte of bits and the 32 KiB window, all
-     * little-endian.
-     */
-    public static byte[] zinfoBlob(List<Checkpoint> checkpoints, long spanSize) {
-        if (checkpoints.size() > MAX_CHECKPOINTS) throw new IllegalArgumentException("more than " + MAX_CHECKPOINTS + " checkpoints");
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + checkpoints.size() * (17 + WINDOW)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        b.putInt(checkpoints.size()).putLong(spanSize);
-        for (Checkpoint c : checkpoints) {
-            b.putLong(inOffset(c)).putLong(c.uncompressedOffset()).put((byte) inBits(c)).put(c.window());
-        }
-        return b.array();
     }
 
     @FunctionalInterface

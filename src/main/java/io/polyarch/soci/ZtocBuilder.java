@@ -33,7 +33,7 @@ public final class ZtocBuilder {
         // soci records the position its tar reader stopped at (after the end-of-archive blocks) as the uncompressed size
         long uncompressed = toc.endOfArchive() > 0 ? toc.endOfArchive() : r.uncompressedSize();
         Ztoc z = new Ztoc(VERSION, buildTool, r.compressedSize(), uncompressed, toc.files(), Ztoc.Compression.GZIP,
-                r.checkpoints().size() - 1, r.spanDigests(), GzipIndexer.zinfoBlob(r.checkpoints(), spanSize));
+                r.checkpoints().size() - 1, r.spanDigests(), zinfoBlob(r.checkpoints(), spanSize));
         return new Built(z, ZtocWriter.write(z));
     }
 
@@ -83,5 +83,20 @@ public final class ZtocBuilder {
         b.addLongField(1, spanSize, 0);
         b.addLongField(2, size, 0);
         return b.finish(b.endTable());
+    }
+
+    /**
+     * The checkpoints as soci-snapshotter's zinfo blob (version 2): int32 count, int64 span size, then for every
+     * checkpoint int64 compressed offset, int64 uncompressed offset, one byte of bits and the 32 KiB window, all
+     * little-endian.
+     */
+    static byte[] zinfoBlob(List<GzipIndexer.Checkpoint> checkpoints, long spanSize) {
+        if (checkpoints.size() > GzipIndexer.MAX_CHECKPOINTS) throw new IllegalArgumentException("more than " + GzipIndexer.MAX_CHECKPOINTS + " checkpoints");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + checkpoints.size() * (17 + GzipIndexer.WINDOW)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(checkpoints.size()).putLong(spanSize);
+        for (GzipIndexer.Checkpoint c : checkpoints) {
+            b.putLong(GzipIndexer.inOffset(c)).putLong(c.uncompressedOffset()).put((byte) GzipIndexer.inBits(c)).put(c.window());
+        }
+        return b.array();
     }
 }

@@ -137,7 +137,7 @@ class GzipIndexerTest {
             assertEquals(io.polyarch.oci.Digest.sha256(Arrays.copyOfRange(gz, (int) start, (int) end)).toString(), r.spanDigests().get(i), "span " + i);
             if (i > 0) assertTrue(cps.get(i).uncompressedOffset() - cps.get(i - 1).uncompressedOffset() > 512 << 10);
         }
-        byte[] blob = GzipIndexer.zinfoBlob(cps, 512 << 10);
+        byte[] blob = ZtocBuilder.zinfoBlob(cps, 512 << 10);
         assertEquals(12 + cps.size() * (17 + 32768), blob.length);
         var bb = java.nio.ByteBuffer.wrap(blob).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         assertEquals(cps.size(), bb.getInt());

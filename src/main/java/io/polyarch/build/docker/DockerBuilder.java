@@ -72,12 +72,12 @@ public final class DockerBuilder implements Builder {
                                        Platform host) throws BuildException, InterruptedException {
         Map<String, String> env = new HashMap<>(baseEnv);
         if (endpoint != null) env.put("DOCKER_HOST", endpoint);
-        List<String> candidates = binary != null ? List.of(binary) : defaultCandidates(env);
+        List<String> candidates = binary != null ? List.of(binary) : ClientLookup.defaultCandidates(env);
         List<String> problems = new ArrayList<>();
         DockerBuilder legacyFallback = null;
         // Every candidate's probes at once: each is a process start and an engine round trip. `buildx version` only
         // where a buildx plugin could be found: without one it is a client start that can only fail.
-        boolean buildxPossible = buildxPluginMayExist(env, host);
+        boolean buildxPossible = ClientLookup.buildxPluginMayExist(env, host);
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> versions = new HashMap<>();
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> buildxes = new HashMap<>();
         Map<String, java.util.concurrent.Future<CommandRunner.Result>> stores = new HashMap<>();
@@ -136,7 +136,7 @@ public final class DockerBuilder implements Builder {
                     containerdStore = false; // asked again by nothing: the image comes back through docker save
                 }
             }
-            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, onLinux(host), containerdStore);
+            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, ClientLookup.onLinux(host), containerdStore);
             if (chosen != Mode.LEGACY || want == Mode.LEGACY) return b;
             if (legacyFallback == null) legacyFallback = b;
         }
@@ -201,59 +201,6 @@ public final class DockerBuilder implements Builder {
             if (l.startsWith(key + ":")) return l.substring(key.length() + 1).strip();
         }
         return null;
-    }
-
-    /** {@code docker} as PATH finds it, then Debian's {@code /usr/bin/docker}; once when both are the same file. */
-    static List<String> defaultCandidates(Map<String, String> env) {
-        List<String> out = new ArrayList<>(List.of("docker", "/usr/bin/docker"));
-        Path onPath = null;
-        for (String dir : env.getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (dir.isEmpty()) continue;
-            Path c = Path.of(dir, "docker");
-            if (Files.isRegularFile(c) && Files.isExecutable(c)) {
-                onPath = c;
-                break;
-            }
-        }
-        try {
-            Path debian = Path.of("/usr/bin/docker");
-            if (onPath != null && Files.exists(debian) && Files.isSameFile(onPath, debian)) out.remove("/usr/bin/docker");
-        } catch (java.io.IOException e) {
-            // keep both
-        }
-        return out;
-    }
-
-    /**
-     * Whether {@code docker buildx} could exist: a {@code docker-buildx} file in one of the directories the docker
-     * client loads plugins from (its config directory's {@code cli-plugins} and the system ones). Off Linux, or when
-     * the client config names extra plugin directories, it is assumed to exist, and the probe decides.
-     */
-    static boolean buildxPluginMayExist(Map<String, String> env, Platform host) {
-        if (!onLinux(host)) return true;
-        Path config = clientConfigDir(env);
-        try {
-            Path json = config.resolve("config.json");
-            if (Files.isRegularFile(json) && Files.readString(json).contains("cliPluginsExtraDirs")) return true;
-        } catch (java.io.IOException | RuntimeException e) {
-            return true;
-        }
-        for (Path dir : List.of(config.resolve("cli-plugins"), Path.of("/usr/local/lib/docker/cli-plugins"),
-                Path.of("/usr/local/libexec/docker/cli-plugins"), Path.of("/usr/lib/docker/cli-plugins"), Path.of("/usr/libexec/docker/cli-plugins"))) {
-            if (Files.exists(dir.resolve("docker-buildx"))) return true;
-        }
-        return false;
-    }
-
-    /** The docker client's config directory: {@code $DOCKER_CONFIG}, else {@code ~/.docker}. */
-    static Path clientConfigDir(Map<String, String> env) {
-        return env.containsKey("DOCKER_CONFIG") ? Path.of(env.get("DOCKER_CONFIG"))
-                : Path.of(env.getOrDefault("HOME", "/"), ".docker");
-    }
-
-    /** Where the client's plugin directories and the engine's default socket are the Linux ones. */
-    static boolean onLinux(Platform host) {
-        return "linux".equals(host.os());
     }
 
     private static int major(String version) {

@@ -42,7 +42,7 @@ final class EngineSocket {
     static Optional<Path> local(Map<String, String> env) {
         String context = env.getOrDefault("DOCKER_CONTEXT", "");
         if (!context.isEmpty() && !context.equals("default")) return Optional.empty();
-        Path config = DockerBuilder.clientConfigDir(env).resolve("config.json");
+        Path config = ClientLookup.clientConfigDir(env).resolve("config.json");
         if (Files.isRegularFile(config)) {
             try {
                 String current = OciJson.mapper().readTree(Files.readAllBytes(config)).path("currentContext").asText("");

@@ -30,11 +30,11 @@ class DockerBuilderProbeTest {
         assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"));
         assumeFalse(systemHasBuildx(), "this machine has a system-wide buildx plugin");
         Map<String, String> env = Map.of("DOCKER_CONFIG", config.toString(), "HOME", config.toString());
-        assertFalse(DockerBuilder.buildxPluginMayExist(env, LINUX), "no plugin anywhere: no buildx probe");
+        assertFalse(ClientLookup.buildxPluginMayExist(env, LINUX), "no plugin anywhere: no buildx probe");
 
         Files.createDirectories(config.resolve("cli-plugins"));
         Files.writeString(config.resolve("cli-plugins/docker-buildx"), "#!/bin/sh\n");
-        assertTrue(DockerBuilder.buildxPluginMayExist(env, LINUX), "the plugin in DOCKER_CONFIG/cli-plugins is found");
+        assertTrue(ClientLookup.buildxPluginMayExist(env, LINUX), "the plugin in DOCKER_CONFIG/cli-plugins is found");
     }
 
     @Test
@@ -43,15 +43,15 @@ class DockerBuilderProbeTest {
         assumeFalse(systemHasBuildx(), "this machine has a system-wide buildx plugin");
         Files.createDirectories(home.resolve(".docker/cli-plugins"));
         Files.writeString(home.resolve(".docker/cli-plugins/docker-buildx"), "#!/bin/sh\n");
-        assertTrue(DockerBuilder.buildxPluginMayExist(Map.of("HOME", home.toString()), LINUX));
-        assertFalse(DockerBuilder.buildxPluginMayExist(Map.of("HOME", home.resolve("elsewhere").toString()), LINUX));
+        assertTrue(ClientLookup.buildxPluginMayExist(Map.of("HOME", home.toString()), LINUX));
+        assertFalse(ClientLookup.buildxPluginMayExist(Map.of("HOME", home.resolve("elsewhere").toString()), LINUX));
     }
 
     @Test
     void extraPluginDirectoriesInTheConfigMeanTheProbeDecides(@TempDir Path config) throws Exception {
         assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"));
         Files.writeString(config.resolve("config.json"), "{\"cliPluginsExtraDirs\": [\"/opt/docker-plugins\"]}");
-        assertTrue(DockerBuilder.buildxPluginMayExist(Map.of("DOCKER_CONFIG", config.toString()), LINUX));
+        assertTrue(ClientLookup.buildxPluginMayExist(Map.of("DOCKER_CONFIG", config.toString()), LINUX));
     }
 
     @Test
@@ -59,12 +59,12 @@ class DockerBuilderProbeTest {
         Path debian = Path.of("/usr/bin/docker");
         assumeTrue(Files.isExecutable(debian), "needs /usr/bin/docker");
         Path link = Files.createSymbolicLink(dir.resolve("docker"), debian);
-        assertEquals(List.of("docker"), DockerBuilder.defaultCandidates(Map.of("PATH", link.getParent().toString())));
+        assertEquals(List.of("docker"), ClientLookup.defaultCandidates(Map.of("PATH", link.getParent().toString())));
 
         Path other = Files.createDirectories(dir.resolve("other"));
         Path script = Files.writeString(other.resolve("docker"), "#!/bin/sh\n");
         script.toFile().setExecutable(true);
-        assertEquals(List.of("docker", "/usr/bin/docker"), DockerBuilder.defaultCandidates(Map.of("PATH", other.toString())));
-        assertEquals(List.of("docker", "/usr/bin/docker"), DockerBuilder.defaultCandidates(Map.of("PATH", "")));
+        assertEquals(List.of("docker", "/usr/bin/docker"), ClientLookup.defaultCandidates(Map.of("PATH", other.toString())));
+        assertEquals(List.of("docker", "/usr/bin/docker"), ClientLookup.defaultCandidates(Map.of("PATH", "")));
     }
 }
