@@ -207,9 +207,8 @@ public final class DockerArchive {
 
         /** A layer small enough to have been kept in memory; {@code blob} its digest when the archive names it by one. */
         Layer small(byte[] content, Digest blob) throws IOException, StoreException {
-            if (blob != null && Compression.of(content) != Compression.NONE) {
-                return addCompressed(blob, new ByteArrayInputStream(content));
-            }
+            Compression c = blob == null ? Compression.NONE : Compression.of(content);
+            if (c != Compression.NONE) return addCompressed(blob, c, new ByteArrayInputStream(content));
             Digest diffId = Digest.sha256(content);
             Descriptor base = known().get(diffId);
             return base != null ? new Layer(diffId, base) : compress(new ByteArrayInputStream(content), out, type);
@@ -232,18 +231,16 @@ public final class DockerArchive {
             b.mark(4);
             byte[] head = b.readNBytes(4);
             b.reset();
-            if (Compression.of(head) == Compression.NONE) {
+            Compression c = Compression.of(head);
+            if (c == Compression.NONE) {
                 add(name, b);
                 return;
             }
-            done.put(name, addCompressed(blob, b));
+            done.put(name, addCompressed(blob, c, b));
         }
 
-        private Layer addCompressed(Digest blob, InputStream in) throws IOException, StoreException {
-            java.io.BufferedInputStream b = in instanceof java.io.BufferedInputStream bb ? bb : new java.io.BufferedInputStream(in);
-            b.mark(4);
-            Compression c = Compression.of(b.readNBytes(4));
-            b.reset();
+        /** A layer blob compressed with {@code c}, as its first bytes said, stored as it is. */
+        private Layer addCompressed(Digest blob, Compression c, InputStream b) throws IOException, StoreException {
             if (c == Compression.ZSTD) {
                 throw new IOException("layer " + blob.shortHex() + " of the saved image is zstd-compressed, which polyarch cannot read yet; "
                         + "build on a gzip base image, or use the classic image store");
