@@ -73,7 +73,7 @@ public final class RegistryClient implements ContentStore {
         try (Response r = send(Request.head(url("/blobs/" + digest)), action, true)) {
             if (r.status() == 404) return Optional.empty();
             if (!r.ok()) throw error(action, r);
-            long size = r.header("Content-Length").map(RegistryClient::length).orElse(-1L);
+            long size = r.contentLength();
             if (size < -1) throw new RegistryException(action, r.status(), null, "the registry sent a Content-Length that is not a size", false);
             return Optional.of(Descriptor.of(MediaType.of("application/octet-stream"), digest, size));
         }
@@ -265,7 +265,7 @@ public final class RegistryClient implements ContentStore {
             Optional<String> type = r.header("Content-Type");
             Optional<String> length = r.header("Content-Length");
             if (digest.isPresent() && type.isPresent() && length.isPresent()) {
-                long size = length(length.get());
+                long size = Response.parseLength(length.get());
                 if (size < 0) throw new RegistryException(action, r.status(), null, "the registry sent a Content-Length that is not a size", false);
                 return Optional.of(Descriptor.of(MediaType.of(type.get()), Digest.parse(digest.get()), size));
             }
@@ -394,13 +394,6 @@ public final class RegistryClient implements ContentStore {
         } catch (IllegalArgumentException e) {
             throw new StoreException("read " + what + " in " + repo.name(), "not a valid manifest: " + e.getMessage());
         }
-    }
-
-    /** A Content-Length header as a size; -2 when it is not a decimal number (a hostile or broken server). */
-    private static long length(String header) {
-        String v = header.strip();
-        if (!v.matches("[0-9]{1,18}")) return -2;
-        return Long.parseLong(v);
     }
 
     // ---- plumbing: one seam for every call of this repository ----

@@ -21,7 +21,7 @@ public final class DeadlineTransport implements Transport {
     public Response send(Request request) throws IOException, InterruptedException {
         Response r = inner.send(request);
         long start = System.nanoTime(); // from the headers on: a long upload before them is not the body's time
-        long length = r.header("Content-Length").map(v -> v.strip().matches("[0-9]{1,18}") ? Long.parseLong(v.strip()) : -1L).orElse(-1L);
+        long length = Math.max(-1, r.contentLength());
         long deadline = start + timeouts.bodyDeadline(length).toNanos();
         InputStream body = r.body() == null ? null : new FilterInputStream(r.body()) {
             private long read;

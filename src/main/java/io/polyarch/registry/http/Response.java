@@ -20,6 +20,21 @@ public record Response(int status, Map<String, List<String>> headers, InputStrea
         return Optional.empty();
     }
 
+    /**
+     * A {@code Content-Length} value as a size: -1 when there is none, -2 when it is not a decimal number (a hostile
+     * or broken server; {@code Long.parseLong} would take "+5" and fail with a stack trace on "12abc").
+     */
+    public static long parseLength(String value) {
+        if (value == null) return -1;
+        String v = value.strip();
+        return v.matches("[0-9]{1,18}") ? Long.parseLong(v) : -2;
+    }
+
+    /** This response's {@code Content-Length} as {@link #parseLength} reads it. */
+    public long contentLength() {
+        return parseLength(header("Content-Length").orElse(null));
+    }
+
     public List<String> headerValues(String name) {
         for (var e : headers.entrySet()) {
             if (e.getKey().equalsIgnoreCase(name)) return e.getValue();

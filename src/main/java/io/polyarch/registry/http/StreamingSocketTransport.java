@@ -150,9 +150,8 @@ final class StreamingSocketTransport implements Transport {
         }
         // the connection closes after this response: the body is what the server sends until then (bounded by its
         // Content-Length when it gives one); the socket goes when the body is closed
-        String cl = headers.containsKey("content-length") ? headers.get("content-length").get(0).strip() : null;
-        if (cl != null && !cl.matches("[0-9]{1,18}")) throw new IOException("the server sent a Content-Length that is not a size");
-        long declared = cl != null ? Long.parseLong(cl) : -1;
+        long declared = Response.parseLength(headers.containsKey("content-length") ? headers.get("content-length").get(0) : null);
+        if (declared == -2) throw new IOException("the server sent a Content-Length that is not a size");
         boolean chunked = headers.getOrDefault("transfer-encoding", List.of()).stream().anyMatch(v -> v.toLowerCase(Locale.ROOT).contains("chunked"));
         InputStream body = new InputStream() {
             long length = declared;
