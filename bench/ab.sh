@@ -13,7 +13,7 @@ reg="$(start_registry "$work/reg")"
 publish_base "$work/base" "$reg/base"
 make_app "$work/app" "$reg"
 cold() { cold_engine "$reg"; }
-declare -A walls=([A]="" [B]="") overs=([A]="" [B]="")
+declare -A walls=([A]="" [B]="") overs=([A]="" [B]="") preps=([A]="" [B]="") pubs=([A]="" [B]="")
 for i in $(seq 1 "$RUNS"); do
   for who in A B; do
     dir="$A"; [ "$who" = B ] && dir="$ROOT"
@@ -23,6 +23,8 @@ for i in $(seq 1 "$RUNS"); do
     wall="$(elapsed "$t0" "$(now)")"
     over="$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['durationsMs']; print(f'{$wall - max(v for k,v in d.items() if k.startswith(\"engine:\"))/1000:.3f}')" "$work/$who$i.json")"
     walls[$who]+=" $wall"; overs[$who]+=" $over"
+    preps[$who]+=" $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['durationsMs']['prepare']/1000)" "$work/$who$i.json")"
+    pubs[$who]+=" $(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['durationsMs']; print(sum(v for k,v in d.items() if k.startswith('job:publish'))/1000)" "$work/$who$i.json")"
     echo "run $i $who: ${wall}s (overhead ${over}s)"
   done
 done
@@ -30,3 +32,5 @@ done
 wa="$(median ${walls[A]})"; wb="$(median ${walls[B]})"; oa="$(median ${overs[A]})"; ob="$(median ${overs[B]})"
 echo "median wall: A ($A) ${wa}s, B (this checkout) ${wb}s, B/A $(python3 -c "print(f'{$wb/$wa:.2f}')")x"
 echo "median overhead beyond the builds: A ${oa}s, B ${ob}s, B-A $(python3 -c "print(f'{$ob-$oa:+.3f}')")s"
+# shellcheck disable=SC2086
+echo "median prepare: A $(median ${preps[A]})s, B $(median ${preps[B]})s; median publish job: A $(median ${pubs[A]})s, B $(median ${pubs[B]})s"

@@ -10,6 +10,7 @@ import io.polyarch.oci.ImageManifest;
 import io.polyarch.oci.Manifest;
 import io.polyarch.oci.RawManifest;
 import io.polyarch.ops.Images;
+import io.polyarch.ops.Workers;
 import io.polyarch.store.ContentStore;
 import io.polyarch.store.StoreException;
 import io.polyarch.store.StoreRef;
@@ -97,16 +98,14 @@ final class BuildStep {
      */
     private static void checkBase(CellJob j, ImageConfig built, CompletableFuture<BaseImage> base)
             throws StoreException, BuildException, InterruptedException {
-        List<Digest> expected;
+        BaseImage b;
         try {
-            BaseImage b = base.get();
-            if (b == null) return;
-            expected = b.diffIds();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : e.getCause();
-            if (cause instanceof StoreException se) throw se;
-            throw new BuildException("cannot read the base image " + j.base() + ": " + cause, cause);
+            b = Workers.await(base); // a store error as it is
+        } catch (RuntimeException e) {
+            throw new BuildException("cannot read the base image " + j.base() + ": " + e, e);
         }
+        if (b == null) return;
+        List<Digest> expected = b.diffIds();
         List<Digest> got = built.diffIds();
         if (got.size() < expected.size() || !got.subList(0, expected.size()).equals(expected)) {
             throw new BuildException("the " + j.platform() + " image is not built on the " + j.platform() + " base " + j.base()

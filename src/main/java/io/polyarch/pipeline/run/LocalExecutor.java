@@ -34,8 +34,8 @@ import java.util.stream.Stream;
 
 /**
  * Runs a plan on this machine: from a checkout to a published multi-platform index. Every cell builds in parallel on
- * its engine, is checked ({@link BuildStep}) and pushed by digest with its arch tags ({@link PushStep}); only when
- * every cell of a variant succeeded is its index written, children by digest, under every tag ({@link Publisher}).
+ * its engine, is checked ({@link BuildStep}) and pushed by digest ({@link PushStep}); only when every cell of a variant
+ * succeeded is its index written, children by digest, under every tag, then its arch tags ({@link Publisher}).
  * A failed run never moves an index tag. Before anything is built: every FROM image is looked up and the destination
  * is checked while the engines are asked who they are; then each cell is prepared ({@link CellPreparer}).
  */

@@ -60,30 +60,61 @@ final class Publisher {
      */
     private void archTags(Plan.Variant v, Map<String, CellState> cells, Digest index) throws StoreException {
         List<String> tags = v.tags();
-        Map<String, List<String>> written = new java.util.HashMap<>();
-        for (Plan.Cell cell : v.cells()) {
-            if (cell.archTags().size() != tags.size()) continue; // arch tags off
-            CellState c = cells.get(cell.name());
-            for (int i = 0; i < tags.size(); i++) target.tag(c.published, cell.archTags().get(i));
-            written.put(cell.name(), cell.archTags());
+        List<Plan.Cell> tagged = v.cells().stream().filter(c -> c.archTags().size() == tags.size()).toList(); // none: arch tags off
+        if (tagged.isEmpty()) return;
+        List<TagWrite> writes = new ArrayList<>();
+        for (Plan.Cell cell : tagged) {
+            for (String t : cell.archTags()) writes.add(new TagWrite(cells.get(cell.name()).published, t));
         }
-        if (written.isEmpty()) return;
+        writeAll(writes);
+        List<TagWrite> follow = new ArrayList<>();
         for (int i = 0; i < tags.size(); i++) {
             Optional<RawManifest> now = target.getManifest(tags.get(i));
             if (now.isEmpty() || now.get().digest().equals(index)
                     || !(io.polyarch.ops.Images.parse(now.get(), "the index under " + tags.get(i)) instanceof ImageIndex other)) continue;
-            for (Plan.Cell cell : v.cells()) {
-                if (!written.containsKey(cell.name())) continue;
+            for (Plan.Cell cell : tagged) {
                 Optional<Descriptor> child = other.manifests().stream()
                         .filter(d -> d.platform() != null && !d.isAttestation() && d.platform().matches(cell.platform())).findFirst();
                 if (child.isEmpty()) continue;
                 Optional<RawManifest> m = target.getManifest(child.get().digest().toString());
-                if (m.isPresent()) target.tag(m.get(), cell.archTags().get(i));
+                if (m.isPresent()) follow.add(new TagWrite(m.get(), cell.archTags().get(i)));
             }
         }
-        for (Plan.Cell cell : v.cells()) {
+        writeAll(follow);
+        for (Plan.Cell cell : tagged) {
             CellState c = cells.get(cell.name());
-            if (written.containsKey(cell.name())) c.report = c.report.withTags(written.get(cell.name()));
+            c.report = c.report.withTags(cell.archTags());
+        }
+    }
+
+    private record TagWrite(RawManifest manifest, String tag) {
+    }
+
+    /**
+     * All at once: each is a round trip or two (HEAD, then PUT where it points elsewhere), after the last push.
+     * Threads of its own, not the run's pool, which this publish is already running on.
+     */
+    private void writeAll(List<TagWrite> writes) throws StoreException {
+        if (writes.size() == 1) {
+            target.tag(writes.get(0).manifest(), writes.get(0).tag());
+            return;
+        }
+        try (var pool = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("arch-tag-", 0).factory())) {
+            List<java.util.concurrent.Future<Boolean>> done = new ArrayList<>();
+            for (TagWrite w : writes) done.add(pool.submit(() -> target.tag(w.manifest(), w.tag())));
+            for (var f : done) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof StoreException se) throw se;
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new StoreException("write arch tags", String.valueOf(e.getCause()), false, e.getCause());
+                } catch (InterruptedException e) {
+                    // a publish finishes once its tags begin to move (see LocalExecutor); the caller knows of the interruption
+                    Thread.currentThread().interrupt();
+                    throw new StoreException("write arch tags", "interrupted");
+                }
+            }
         }
     }
 
