@@ -41,7 +41,11 @@ final class LayoutFiles {
 
     /** Gives a finished temporary file the permissions a new file of the directory would have. */
     static void publishable(Path tmp) {
-        var perms = filePermissions(tmp.getParent());
+        publishable(tmp, filePermissions(tmp.getParent()));
+    }
+
+    /** Gives a finished temporary file {@code perms} (null: as it is). */
+    static void publishable(Path tmp, java.util.Set<java.nio.file.attribute.PosixFilePermission> perms) {
         if (perms == null) return;
         try {
             Files.setPosixFilePermissions(tmp, perms);

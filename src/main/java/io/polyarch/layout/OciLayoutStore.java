@@ -47,19 +47,10 @@ public final class OciLayoutStore implements ContentStore {
 
     private volatile java.util.Set<java.nio.file.attribute.PosixFilePermission> blobPerms;
 
-    /** {@link #publishable} for blobs, with the directory's permissions found once per store. */
+    /** {@link LayoutFiles#publishable} for blobs, with the directory's permissions found once per store. */
     private void publishBlob(Path tmp) {
-        var perms = blobPerms;
-        if (perms == null) {
-            perms = LayoutFiles.filePermissions(tmp.getParent());
-            if (perms == null) return;
-            blobPerms = perms;
-        }
-        try {
-            Files.setPosixFilePermissions(tmp, perms);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // keeps 0600
-        }
+        if (blobPerms == null) blobPerms = LayoutFiles.filePermissions(tmp.getParent());
+        LayoutFiles.publishable(tmp, blobPerms);
     }
 
     /** Opens a layout, creating an empty one when {@code create} is set and the directory has none. */
