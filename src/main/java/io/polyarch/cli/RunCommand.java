@@ -95,45 +95,43 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
     }
 
     private int run(GitSource.Checkout checkout, boolean onCodeBuild) throws Exception {
-        {
-            PipelineSpec configured = spec(checkout);
-            EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m));
-            try (DestinationResolver.Resolved dest = resolver.resolve(configured);
-                 Stores stores = registry.stores(ctx, System.in, dest.credentials())) {
-                if (!registry.quiet) dest.notes().forEach(n -> ctx.err.println("note: " + n));
-                PipelineSpec spec = dest.spec();
-                Plan plan = PlanBuilder.build(spec, checkout, !noPublish);
-                Terminal term = new Terminal(ctx, registry.quiet);
-                RunOptions opts = new RunOptions(ctx.libraryEnv(), Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp(),
-                        registry.jobs, rebuild, !noPublish, reuseOnly);
-                LocalExecutor local = new LocalExecutor(stores, opts, term, Engines.Factory.local(new ProcessCommandRunner(), ctx.libraryEnv(), ctx.host()),
-                        ctx.host());
-                Executor exec = local;
-                if (onCodeBuild) {
-                    AwsSetup aws = resolver.session().orElseThrow(() -> new InvalidInputException(
-                            "--executor codebuild publishes to the pipeline's ECR destination: set destination.ecr (not --to)"));
-                    Path cfg = configFile(checkout);
-                    exec = new CodeBuildExecutor(aws, (cell, line) -> {
-                        if (cell.isEmpty()) term.note(line);
-                        else term.log(cell, line);
-                    }, AwsCommand.poll(ctx), cfg == null ? "polyarch.yaml" : ConfigFiles.inRepo(cfg, checkout.root()), AwsCommand.selfJar(ctx),
-                            local.with(opts.asReuseOnly()));
-                }
-                String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
-                        + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for "
-                        + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
-                if (!registry.quiet) term.info(head);
-                RunReport report;
-                try {
-                    report = exec.execute(plan, spec, checkout);
-                } finally {
-                    term.stop();
-                }
-                if (json != null) writeJson(RunSummary.of(report));
-                printSummary(report, json != null && json.equals("-") ? ctx.err : ctx.out);
-                if (ctx.signal() != null) return ctx.signalExitCode();
-                return report.ok() ? Main.OK : Main.FAILED;
+        PipelineSpec configured = spec(checkout);
+        EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m));
+        try (DestinationResolver.Resolved dest = resolver.resolve(configured);
+             Stores stores = registry.stores(ctx, System.in, dest.credentials())) {
+            if (!registry.quiet) dest.notes().forEach(n -> ctx.err.println("note: " + n));
+            PipelineSpec spec = dest.spec();
+            Plan plan = PlanBuilder.build(spec, checkout, !noPublish);
+            Terminal term = new Terminal(ctx, registry.quiet);
+            RunOptions opts = new RunOptions(ctx.libraryEnv(), Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp(),
+                    registry.jobs, rebuild, !noPublish, reuseOnly);
+            LocalExecutor local = new LocalExecutor(stores, opts, term, Engines.Factory.local(new ProcessCommandRunner(), ctx.libraryEnv(), ctx.host()),
+                    ctx.host());
+            Executor exec = local;
+            if (onCodeBuild) {
+                AwsSetup aws = resolver.session().orElseThrow(() -> new InvalidInputException(
+                        "--executor codebuild publishes to the pipeline's ECR destination: set destination.ecr (not --to)"));
+                Path cfg = configFile(checkout);
+                exec = new CodeBuildExecutor(aws, (cell, line) -> {
+                    if (cell.isEmpty()) term.note(line);
+                    else term.log(cell, line);
+                }, AwsCommand.poll(ctx), cfg == null ? "polyarch.yaml" : ConfigFiles.inRepo(cfg, checkout.root()), AwsCommand.selfJar(ctx),
+                        local.with(opts.asReuseOnly()));
             }
+            String head = "polyarch run: " + checkout.root() + " @ " + checkout.commit().substring(0, 8)
+                    + (checkout.branch() != null ? " (" + checkout.branch() + ")" : "") + " for "
+                    + String.join(", ", spec.platforms().stream().map(Platform::toString).toList());
+            if (!registry.quiet) term.info(head);
+            RunReport report;
+            try {
+                report = exec.execute(plan, spec, checkout);
+            } finally {
+                term.stop();
+            }
+            if (json != null) writeJson(RunSummary.of(report));
+            printSummary(report, json != null && json.equals("-") ? ctx.err : ctx.out);
+            if (ctx.signal() != null) return ctx.signalExitCode();
+            return report.ok() ? Main.OK : Main.FAILED;
         }
     }
 
