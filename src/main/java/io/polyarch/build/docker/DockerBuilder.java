@@ -42,12 +42,13 @@ public final class DockerBuilder implements Builder {
     private final Platform nativePlatform;
     private final boolean linuxClient; // the client's plugin directories and default socket are the Linux ones
     private final boolean containerdStore; // the engine keeps images in containerd (BuildKit's OCI exporter works there)
-    private String buildxBuilder;          // a buildx builder with a driver of its own (docker-container, kubernetes, remote), or null
+    private final String buildxBuilder;    // a buildx builder with a driver of its own (docker-container, kubernetes, remote), or null
     /** Classic builds whose bases could not be pinned take turns: they would race on the shared base tag. */
     private final ReentrantLock engineLock = new ReentrantLock();
 
     private DockerBuilder(CommandRunner runner, String binary, String endpoint, Mode mode, Map<String, String> env,
-                          String clientVersion, String serverVersion, Platform nativePlatform, boolean linuxClient, boolean containerdStore) {
+                          String clientVersion, String serverVersion, Platform nativePlatform, boolean linuxClient, boolean containerdStore,
+                          String buildxBuilder) {
         this.runner = runner;
         this.binary = binary;
         this.endpoint = endpoint;
@@ -58,6 +59,7 @@ public final class DockerBuilder implements Builder {
         this.nativePlatform = nativePlatform;
         this.linuxClient = linuxClient;
         this.containerdStore = containerdStore;
+        this.buildxBuilder = buildxBuilder;
     }
 
     /**
@@ -136,7 +138,7 @@ public final class DockerBuilder implements Builder {
                     containerdStore = false; // asked again by nothing: the image comes back through docker save
                 }
             }
-            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, ClientLookup.onLinux(host), containerdStore);
+            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, ClientLookup.onLinux(host), containerdStore, null);
             if (chosen != Mode.LEGACY || want == Mode.LEGACY) return b;
             if (legacyFallback == null) legacyFallback = b;
         }
@@ -174,7 +176,7 @@ public final class DockerBuilder implements Builder {
             env.remove("DOCKER_HOST");
             DockerBuilder b = detect(runner, bin, null, Mode.BUILDX, env, host);
             return new DockerBuilder(runner, b.binary, "buildx:" + name, b.mode, env, b.clientVersion, b.serverVersion, b.nativePlatform, false,
-                    b.containerdStore);
+                    b.containerdStore, null);
         }
         if (platforms == null || platforms.isBlank()) throw new BuildException("buildx builder '" + name + "' (driver " + driver + ") lists no platforms");
         Platform nat;
@@ -189,9 +191,7 @@ public final class DockerBuilder implements Builder {
         } catch (IOException e) {
             throw new BuildException("cannot run " + bin + ": " + e.getMessage(), e);
         }
-        DockerBuilder b = new DockerBuilder(runner, bin, "buildx:" + name, Mode.BUILDX, env, client, "buildx driver " + driver, nat, false, false);
-        b.buildxBuilder = name;
-        return b;
+        return new DockerBuilder(runner, bin, "buildx:" + name, Mode.BUILDX, env, client, "buildx driver " + driver, nat, false, false, name);
     }
 
     /** A {@code Key: value} line of {@code docker buildx inspect}. */
