@@ -10,6 +10,7 @@
 #   POLYARCH_D26_DOCKER   the 26.1.5 client
 #   POLYARCH_D26_CONTAINERD_HOST / _CONFIG   the containerd-store engine: DOCKER_HOST and DOCKER_CONFIG for it
 #   POLYARCH_D26_CLASSIC_HOST / _CONFIG      the classic-store engine
+#   POLYARCH_COSIGN       cosign 2.5.0 (Debian 13's package, same way), which the signing tests check polyarch against
 # Idempotent: engines that answer are left running. Needs root and apt-get; elsewhere it says what is missing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,10 +19,12 @@ log() { echo "engines: $*" >&2; }
 . "$ROOT/scripts/debian.sh"
 
 SUITE=trixie
-PKGS=(docker.io=26.1.5+dfsg1-9+deb13u1+b1 containerd=1.7.24~ds1-6+deb13u1 docker-buildx=0.13.1+ds1-3 docker-cli=26.1.5+dfsg1-9+deb13u1+b1)
+PKGS=(docker.io=26.1.5+dfsg1-9+deb13u1+b1 containerd=1.7.24~ds1-6+deb13u1 docker-buildx=0.13.1+ds1-3 docker-cli=26.1.5+dfsg1-9+deb13u1+b1
+      cosign=2.5.0-2+b5)
 BIN="$PREFIX/root/usr/bin"
 
-if [ ! -x "$PREFIX/root/usr/sbin/dockerd" ] || [ ! -x "$BIN/containerd" ] || [ ! -x "$PREFIX/root/usr/libexec/docker/cli-plugins/docker-buildx" ]; then
+if [ ! -x "$PREFIX/root/usr/sbin/dockerd" ] || [ ! -x "$BIN/containerd" ] || [ ! -x "$PREFIX/root/usr/libexec/docker/cli-plugins/docker-buildx" ] \
+   || [ ! -x "$BIN/cosign" ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
     log "Docker 26 is not unpacked in $PREFIX and this is not root with apt-get: run this as root on Debian"; exit 1
   fi
@@ -67,6 +70,7 @@ POLYARCH_D26_CONTAINERD_HOST=unix://$PREFIX/containerd/docker.sock
 POLYARCH_D26_CONTAINERD_CONFIG=$PREFIX/containerd/config
 POLYARCH_D26_CLASSIC_HOST=unix://$PREFIX/classic/docker.sock
 POLYARCH_D26_CLASSIC_CONFIG=$PREFIX/classic/config
+POLYARCH_COSIGN=$BIN/cosign
 ENV
 for n in containerd classic; do
   v="$(DOCKER_HOST="unix://$PREFIX/$n/docker.sock" "$BIN/docker" info --format '{{.ServerVersion}} {{.Driver}}' 2>/dev/null)"

@@ -37,6 +37,7 @@ class ArchitectureTest {
             Map.entry("registry.auth", Set.of("registry.http")),
             Map.entry("registry", Set.of("oci", "store", "registry.http", "registry.auth")),
             Map.entry("layout", Set.of("oci", "store")),
+            Map.entry("sign", Set.of("oci", "store")),
             Map.entry("build", Set.of("oci", "store")),
             Map.entry("build.docker", Set.of("oci", "store", "layout", "build", "tar")),
             Map.entry("build.buildah", Set.of("oci", "store", "layout", "build")),
@@ -45,11 +46,11 @@ class ArchitectureTest {
             Map.entry("pipeline.spec", Set.of("oci", "store", "tags")),
             Map.entry("pipeline.plan", Set.of("oci", "store", "tags", "build", "git", "pipeline.spec")),
             Map.entry("pipeline.run", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker",
-                    "build.buildah", "tags", "soci", "git", "pipeline.spec", "pipeline.plan")),
+                    "build.buildah", "tags", "soci", "git", "pipeline.spec", "pipeline.plan", "sign")),
             Map.entry("aws", Set.of("git", "oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "tags", "pipeline.spec",
-                    "pipeline.plan", "pipeline.run")),
+                    "pipeline.plan", "pipeline.run", "sign")),
             Map.entry("cli", Set.of("aws", "oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker",
-                    "build.buildah", "tags", "pipeline.spec", "pipeline.plan", "pipeline.run", "soci", "git")));
+                    "build.buildah", "tags", "pipeline.spec", "pipeline.plan", "pipeline.run", "soci", "git", "sign")));
 
     static JavaClasses classes;
 

@@ -22,6 +22,7 @@ public final class Main implements Runnable {
         m.put("plan", PlanCommand.class);
         m.put("index", IndexCommand.class);
         m.put("inspect", InspectCommand.class);
+        m.put("verify", VerifyCommand.class);
         m.put("copy", CopyCommand.class);
         m.put("soci", SociCommand.class);
         m.put("aws", AwsCommand.class);

@@ -53,6 +53,15 @@ abstract class PipelineOptions extends ContextCommand {
     @Option(names = "--tag-rule", paramLabel = "RULE", description = "A tag rule (repeatable; replaces tagRules): latest, commit, commit-short, branch, semver, or a template like {branch}-{commit-short}.")
     List<String> tagRules = new ArrayList<>();
 
+    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "An image label (repeatable; adds to or replaces labels, and the org.opencontainers.image.* labels polyarch sets).")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--annotation", paramLabel = "KEY=VALUE", description = "An annotation on the index and each image manifest (repeatable; adds to or replaces annotations).")
+    List<String> annotations = new ArrayList<>();
+
+    @Option(names = "--sign-key", paramLabel = "FILE", description = "Sign with this cosign key file (overrides sign:); its password from COSIGN_PASSWORD.")
+    Path signKey;
+
     Path cwd() {
         return ctx.cwd();
     }
@@ -68,7 +77,9 @@ abstract class PipelineOptions extends ContextCommand {
         if (source != null && !Files.isDirectory(dir)) throw new InvalidInputException("--source " + source + ": no such directory (or give a Git URL)");
         if (ref != null) {
             GitSource.Checkout local = GitSource.open(dir, ctx.env);
-            return GitSource.cloneAt(local.root().toUri().toString(), ref, tmp(), ctx.env);
+            GitSource.Checkout c = GitSource.cloneAt(local.root().toUri().toString(), ref, tmp(), ctx.env);
+            // the clone's origin is the local directory; the image's source is the checkout's own origin
+            return new GitSource.Checkout(c.root(), c.commit(), c.branch(), c.tags(), c.dirty(), c.cloneDir(), c.commitTime(), local.origin());
         }
         return GitSource.open(dir, ctx.env);
     }
@@ -79,14 +90,19 @@ abstract class PipelineOptions extends ContextCommand {
     }
 
     PipelineSpec spec(GitSource.Checkout checkout) throws InvalidInputException, ConfigException {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (String a : buildArgs) {
-            int eq = a.indexOf('=');
-            if (eq <= 0) throw new InvalidInputException("--build-arg '" + a + "': expected NAME=VALUE");
-            args.put(a.substring(0, eq), a.substring(eq + 1));
-        }
         Path cfg = configFile(checkout);
-        return SpecLoader.load(cfg, new SpecLoader.Overrides(to, platforms, args, builder, workDir, dockerfile, target,
-                noArchTags ? Boolean.FALSE : null, tagRules));
+        return SpecLoader.load(cfg, new SpecLoader.Overrides(to, platforms, pairs(buildArgs, "--build-arg", "NAME"), builder, workDir, dockerfile,
+                target, noArchTags ? Boolean.FALSE : null, tagRules, pairs(labels, "--label", "KEY"), pairs(annotations, "--annotation", "KEY"),
+                signKey == null ? null : signKey.toString()));
+    }
+
+    private static Map<String, String> pairs(List<String> flags, String flag, String key) throws InvalidInputException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String a : flags) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) throw new InvalidInputException(flag + " '" + a + "': expected " + key + "=VALUE");
+            out.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        return out;
     }
 }

@@ -94,6 +94,14 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         }
     }
 
+    /** The spec's signer, opened before anything is built: a key that does not open stops the run here. */
+    private io.polyarch.sign.Signer signer(PipelineSpec spec, EcrResolver resolver) throws Exception {
+        PipelineSpec.Sign s = spec.metadata().sign();
+        if (s == null) return null;
+        if (s.key() != null) return io.polyarch.sign.KeyFiles.signer(cwd().resolve(s.key()), ctx.env.get("COSIGN_PASSWORD"));
+        return io.polyarch.aws.KmsSigner.open(s.kms(), ctx.env);
+    }
+
     private int run(GitSource.Checkout checkout, boolean onCodeBuild) throws Exception {
         PipelineSpec configured = spec(checkout);
         EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m));
@@ -104,7 +112,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
             Plan plan = PlanBuilder.build(spec, checkout, !noPublish);
             Terminal term = new Terminal(ctx, registry.quiet);
             RunOptions opts = new RunOptions(ctx.libraryEnv(), Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp(),
-                    registry.jobs, rebuild, !noPublish, reuseOnly);
+                    registry.jobs, rebuild, !noPublish, reuseOnly, signer(spec, resolver));
             LocalExecutor local = new LocalExecutor(stores, opts, term, Engines.Factory.local(new ProcessCommandRunner(), ctx.libraryEnv(), ctx.host()),
                     ctx.host());
             Executor exec = local;

@@ -25,9 +25,18 @@ import java.util.stream.Stream;
  */
 public final class GitSource {
     /** What was checked out. {@code branch} is null for a detached checkout that no CI variable names. */
-    public record Checkout(Path root, String commit, String branch, List<String> tags, boolean dirty, Path cloneDir) implements AutoCloseable {
+    /**
+     * @param commitTime the commit's committer time, RFC 3339 with its offset ({@code 2026-12-01T10:00:00+01:00}); null if unknown
+     * @param origin     the {@code origin} remote as a URL with any credentials removed; null without one
+     */
+    public record Checkout(Path root, String commit, String branch, List<String> tags, boolean dirty, Path cloneDir,
+                           String commitTime, String origin) implements AutoCloseable {
         public Checkout {
             tags = List.copyOf(tags);
+        }
+
+        public Checkout(Path root, String commit, String branch, List<String> tags, boolean dirty, Path cloneDir) {
+            this(root, commit, branch, tags, dirty, cloneDir, null, null);
         }
 
         /** Deletes the temporary clone, if this is one. */
@@ -87,6 +96,8 @@ public final class GitSource {
             var branch = pool.submit(() -> cli(env, g, "-C", dir.toString(), "symbolic-ref", "-q", "--short", "HEAD"));
             var tags = pool.submit(() -> cli(env, g, "-C", dir.toString(), "tag", "--points-at", "HEAD"));
             var status = pool.submit(() -> cli(env, g, "-C", dir.toString(), "status", "--porcelain", "--untracked-files=normal"));
+            var time = pool.submit(() -> cli(env, g, "-C", dir.toString(), "log", "-1", "--format=%cI", "HEAD"));
+            var origin = pool.submit(() -> cli(env, g, "-C", dir.toString(), "config", "--get", "remote.origin.url"));
             String[] h = head.get();
             if (h == null) return null;
             String[] lines = h[1].strip().split("\n");
@@ -98,7 +109,10 @@ public final class GitSource {
             List<String> tagList = t == null ? List.of() : t[1].lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
             String[] st = status.get();
             boolean dirty = st != null && !st[1].isBlank();
-            return new Checkout(Path.of(lines[0]), lines[1], br, tagList, dirty, null);
+            String[] ct = time.get();
+            String[] o = origin.get();
+            return new Checkout(Path.of(lines[0]), lines[1], br, tagList, dirty, null, ct == null ? null : ct[1].strip(),
+                    o == null ? null : publicUrl(o[1].strip()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
@@ -189,17 +203,22 @@ public final class GitSource {
     }
 
     private static Checkout withClone(Checkout c, Path dir) {
-        return new Checkout(c.root(), c.commit(), c.branch(), c.tags(), c.dirty(), dir);
+        return new Checkout(c.root(), c.commit(), c.branch(), c.tags(), c.dirty(), dir, c.commitTime(), c.origin());
     }
 
     private static Checkout describe(Repository repo, Path root, String branch, Map<String, String> env, boolean checkDirty) throws IOException, GitException {
         Ref head = repo.exactRef(Constants.HEAD);
         if (head == null || head.getObjectId() == null) throw new GitException(root + ": the repository has no commits yet; commit first");
         ObjectId commitId;
+        String commitTime;
         try (RevWalk w = new RevWalk(repo)) {
             RevCommit c = w.parseCommit(head.getObjectId());
             commitId = c.getId();
+            var ident = c.getCommitterIdent();
+            commitTime = ident.getWhenAsInstant().atZone(ident.getZoneId()).toOffsetDateTime()
+                    .format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         }
+        String origin = repo.getConfig().getString("remote", "origin", "url");
         if (branch == null && head.isSymbolic()) branch = Repository.shortenRefName(head.getTarget().getName());
         if (branch == null) branch = branchFromEnv(env);
         List<String> tags = new ArrayList<>();
@@ -216,7 +235,58 @@ public final class GitSource {
                 dirty = false;
             }
         }
-        return new Checkout(root, commitId.name(), branch, tags, dirty, null);
+        return new Checkout(root, commitId.name(), branch, tags, dirty, null, commitTime, origin == null ? null : publicUrl(origin));
+    }
+
+    /**
+     * A remote as a URL to show in an image: credentials removed ({@code https://user:token@host/...}), an scp-like
+     * {@code git@host:owner/repo.git} as {@code https://host/owner/repo}; null for a local path.
+     */
+    public static String publicUrl(String remote) {
+        String r = remote.strip();
+        java.util.regex.Matcher scp = java.util.regex.Pattern.compile("^(?:[\\w.-]+@)?([\\w.-]+):(?!//)([^\\\\]+?)(?:\\.git)?/?$").matcher(r);
+        if (!r.contains("://") && scp.matches() && !r.startsWith("/")) return "https://" + scp.group(1) + "/" + scp.group(2);
+        try {
+            java.net.URI u = new java.net.URI(r);
+            if (u.getScheme() == null || u.getHost() == null || u.getScheme().equalsIgnoreCase("file")) return null;
+            String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (scheme.equals("ssh") || scheme.equals("git")) scheme = "https";
+            String path = u.getRawPath() == null ? "" : u.getRawPath().replaceFirst("\\.git/?$", "");
+            return scheme + "://" + u.getHost() + (u.getPort() > 0 && scheme.startsWith("http") ? ":" + u.getPort() : "") + path;
+        } catch (java.net.URISyntaxException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether {@code older} is an ancestor of (or the same as) {@code newer} in the repository at {@code root}:
+     * empty when that cannot be told (a commit not in this clone, a shallow clone, no repository).
+     */
+    public static java.util.Optional<Boolean> isAncestor(Path root, String older, String newer, Map<String, String> env) {
+        if (!older.matches("[0-9a-f]{40}|[0-9a-f]{64}") || !newer.matches("[0-9a-f]{40}|[0-9a-f]{64}")) return java.util.Optional.empty();
+        for (String p : env.getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (p.isEmpty() || !Files.isExecutable(Path.of(p, "git"))) continue;
+            try {
+                ProcessBuilder pb = new ProcessBuilder(Path.of(p, "git").toString(), "-C", root.toString(), "merge-base", "--is-ancestor", older, newer)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                pb.environment().clear();
+                pb.environment().putAll(env);
+                int code = pb.start().waitFor();
+                return code == 0 ? java.util.Optional.of(true) : code == 1 ? java.util.Optional.of(false) : java.util.Optional.empty();
+            } catch (IOException e) {
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return java.util.Optional.empty();
+            }
+        }
+        FileRepositoryBuilder b = new FileRepositoryBuilder().findGitDir(root.toFile());
+        if (b.getGitDir() == null) return java.util.Optional.empty();
+        try (Repository repo = b.build(); RevWalk w = new RevWalk(repo)) {
+            return java.util.Optional.of(w.isMergedInto(w.parseCommit(ObjectId.fromString(older)), w.parseCommit(ObjectId.fromString(newer))));
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     private static void deleteQuietly(Path dir) {

@@ -40,16 +40,29 @@ public final class Images {
         return im;
     }
 
-    /** Reads a config blob (small by nature: capped at 8 MiB). */
+    /** Reads of a small blob whose body broke off (a dropped connection) are sent again this many times in all. */
+    static final int READ_ATTEMPTS = 4;
+
+    /** Reads a config blob (small by nature: capped at 8 MiB), again when the connection drops in its body. */
     public static ImageConfig config(ContentStore store, ImageManifest m) throws StoreException {
         if (m.config().size() > 8 << 20) throw new StoreException("read config " + m.config().digest(), "config over 8 MiB");
-        try (InputStream in = store.openBlob(m.config())) {
-            return OciJson.parseConfig(in.readAllBytes());
-        } catch (IOException e) {
-            if (e.getCause() instanceof StoreException se) throw se;
-            throw new StoreException("read config " + m.config().digest() + " from " + store.describe(), e.getMessage(), true, e);
-        } catch (IllegalArgumentException e) {
-            throw new StoreException("read config " + m.config().digest() + " from " + store.describe(), e.getMessage());
+        for (int attempt = 1; ; attempt++) {
+            try (InputStream in = store.openBlob(m.config())) {
+                return OciJson.parseConfig(in.readAllBytes());
+            } catch (IOException e) {
+                if (e.getCause() instanceof StoreException se) throw se;
+                if (attempt >= READ_ATTEMPTS) {
+                    throw new StoreException("read config " + m.config().digest() + " from " + store.describe(), e.getMessage(), true, e);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new StoreException("read config " + m.config().digest() + " from " + store.describe(), e.getMessage());
+            }
+            try {
+                Thread.sleep(100L << attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("read config " + m.config().digest(), "interrupted");
+            }
         }
     }
 }

@@ -71,26 +71,35 @@ public final class IndexCreator {
      *                  must already be in the target, and are not images, so no config check applies to them
      */
     public record Spec(StoreRef target, List<String> extraTags, Kind kind, Map<String, String> annotations,
-                       List<Source> sources, boolean keepAttestations, List<Descriptor> artifacts) {
+                       List<Source> sources, boolean keepAttestations, List<Descriptor> artifacts, TagGuard guard, BeforeTags beforeTags) {
         public Spec {
+            if (beforeTags == null) beforeTags = index -> { };
             extraTags = List.copyOf(extraTags);
-            annotations = Map.copyOf(annotations);
+            annotations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(annotations));
             sources = List.copyOf(sources);
             artifacts = List.copyOf(artifacts);
+            if (guard == null) guard = TagGuard.NONE;
         }
 
         public Spec(StoreRef target, List<String> extraTags, Kind kind, Map<String, String> annotations,
                     List<Source> sources, boolean keepAttestations) {
-            this(target, extraTags, kind, annotations, sources, keepAttestations, List.of());
+            this(target, extraTags, kind, annotations, sources, keepAttestations, List.of(), TagGuard.NONE, null);
         }
+    }
+
+    /** Runs once the index is in the target by digest and before any tag moves (signing it, for example). */
+    @FunctionalInterface
+    public interface BeforeTags {
+        void ready(RawManifest index) throws StoreException;
     }
 
     /** One entry of the index, with where it came from and what its config says. */
     public record Entry(Descriptor descriptor, String source, Platform configPlatform) {
     }
 
+    /** @param tagsKept tags the guard kept where they were, each with its reason ({@code latest: ...}) */
     public record Result(String repository, Descriptor index, List<Entry> entries, List<String> tagsWritten,
-                         List<String> tagsUnchanged) {
+                         List<String> tagsUnchanged, List<String> tagsKept) {
     }
 
     private record Child(Descriptor descriptor, RawManifest manifest, ImageManifest image, Source source,
@@ -140,10 +149,35 @@ public final class IndexCreator {
             tags.add(spec.target().tag() != null ? spec.target().tag() : "latest");
             tags.addAll(spec.extraTags());
             target.putManifest(raw, null);
+            spec.beforeTags().ready(raw);
             List<String> written = new ArrayList<>();
             List<String> unchanged = new ArrayList<>();
+            List<String> kept = new ArrayList<>();
+            // every tag the guard keeps is known before the first one moves
+            List<String> moving = new ArrayList<>();
             for (String tag : tags) {
-                if (!target.tag(raw, tag)) {
+                if (spec.guard() != TagGuard.NONE) {
+                    Optional<RawManifest> now = target.getManifest(tag);
+                    Optional<String> why = now.isPresent() && !now.get().digest().equals(raw.digest()) ? spec.guard().keep(tag, now.get()) : Optional.empty();
+                    if (why.isPresent()) {
+                        kept.add(tag + ": " + why.get());
+                        progress.event("left " + spec.target().withTag(tag) + " at " + now.get().digest() + ": " + why.get());
+                        continue;
+                    }
+                }
+                moving.add(tag);
+            }
+            TagWriter writer = new TagWriter(target);
+            for (String tag : moving) {
+                boolean moved;
+                try {
+                    moved = writer.tag(raw, tag);
+                } catch (StoreException e) {
+                    if (written.isEmpty()) throw e;
+                    throw new StoreException("tag " + spec.target().withTag(tag), e.getMessage() + "; " + String.join(", ", written)
+                            + (written.size() == 1 ? " was" : " were") + " already moved to " + raw.digest() + ", the others were not", false, e);
+                }
+                if (!moved) {
                     unchanged.add(tag);
                     continue;
                 }
@@ -151,7 +185,7 @@ public final class IndexCreator {
                 progress.event("tagged " + spec.target().withTag(tag) + " -> " + raw.digest());
             }
             List<Entry> entries = children.stream().map(c -> new Entry(c.descriptor(), c.source().text(), c.configPlatform())).toList();
-            return new Result(spec.target().withTag(null).toString(), raw.descriptor(), entries, written, unchanged);
+            return new Result(spec.target().withTag(null).toString(), raw.descriptor(), entries, written, unchanged, kept);
         } finally {
             for (ContentStore s : opened) s.close();
         }

@@ -119,7 +119,13 @@ public final class Registries implements AutoCloseable {
         if (e instanceof java.net.ConnectException) return "connection refused";
         if (e instanceof java.nio.channels.UnresolvedAddressException || e instanceof java.net.UnknownHostException) return "unknown host";
         if (e instanceof SSLException) return "TLS handshake failed (" + Redact.text(m) + ")";
-        return e.getClass().getSimpleName() + (m == null ? "" : ": " + Redact.text(m));
+        if (e instanceof java.net.SocketTimeoutException || e instanceof java.net.http.HttpTimeoutException) {
+            return "the registry stopped answering (" + (m == null ? "timed out" : Redact.text(m)) + "; POLYARCH_REGISTRY_IDLE_TIMEOUT sets how long a read may wait)";
+        }
+        if (e instanceof java.net.SocketException || e instanceof java.io.EOFException) {
+            return "the connection was dropped" + (m == null ? "" : " (" + Redact.text(m) + ")");
+        }
+        return (m == null ? e.getClass().getSimpleName() : Redact.text(m));
     }
 
     @Override

@@ -89,6 +89,37 @@ final class RegistryCalls {
         }
     }
 
+    /** Reads a response: its status checks and its body; an IOException means the body broke off. */
+    @FunctionalInterface
+    interface Reading<T> {
+        T read(Response r) throws IOException, StoreException;
+    }
+
+    /**
+     * Sends a GET whose answer is small and read whole (a manifest, a page of tags), and sends it again when the
+     * connection drops in the middle of the body: the transport's retries end once the headers have arrived.
+     */
+    <T> T read(Request req, String action, Reading<T> reading) throws StoreException {
+        for (int attempt = 1; ; attempt++) {
+            try (Response r = send(req, action, true)) {
+                return reading.read(r);
+            } catch (IOException e) {
+                if (attempt >= options.retry().maxAttempts()) throw ioError(action, e);
+            }
+            pause(attempt, action);
+        }
+    }
+
+    /** The backoff before attempt {@code attempt + 1} of a whole exchange (an upload, a read). */
+    void pause(int attempt, String action) throws StoreException {
+        try {
+            Thread.sleep(options.retry().backoff(attempt, java.util.concurrent.ThreadLocalRandom.current()).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(action, "interrupted");
+        }
+    }
+
     private static boolean isRedirect(int s) {
         return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
     }

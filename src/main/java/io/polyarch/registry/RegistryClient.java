@@ -114,7 +114,8 @@ public final class RegistryClient implements ContentStore {
         calls.addScope("repository:" + from.repository() + ":pull");
         String action = "mount blob " + digest.shortHex() + " from " + from.repository() + " into " + repo.name();
         URI u = url("/blobs/uploads/?mount=" + digest + "&from=" + enc(from.repository()));
-        try (Response r = send(new Request("POST", u, Map.of(), null, false), action, false)) {
+        // safe to send again (idempotent in effect): a second mount mounts the same blob, or opens a session we abandon
+        try (Response r = send(new Request("POST", u, Map.of(), null, true), action, false)) {
             if (r.status() == 201) return true;
             if (r.status() == 202) {
                 // the registry opened an upload instead; abandon it rather than leave it dangling
@@ -143,19 +144,15 @@ public final class RegistryClient implements ContentStore {
             } catch (StoreException e) {
                 if (!e.retryable() || attempt >= options.retry().maxAttempts()) throw e;
             }
-            try {
-                Thread.sleep(options.retry().backoff(attempt, java.util.concurrent.ThreadLocalRandom.current()).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StoreException(action, "interrupted");
-            }
+            calls.pause(attempt, action);
             attempt++;
         }
     }
 
     private void upload(Descriptor d, BlobSource source, String action) throws StoreException {
         URI location;
-        try (Response r = send(new Request("POST", url("/blobs/uploads/"), Map.of(), null, false), action, false)) {
+        // opening a session is safe to send again: one that is never used expires on the registry
+        try (Response r = send(new Request("POST", url("/blobs/uploads/"), Map.of(), null, true), action, false)) {
             if (r.status() != 202) throw error(action, r);
             location = resolve(r.header("Location").orElseThrow(() ->
                     new RegistryException(action, 202, null, "registry opened an upload without a Location header", false)));
@@ -227,15 +224,10 @@ public final class RegistryClient implements ContentStore {
     public Optional<RawManifest> getManifest(String ref) throws StoreException {
         String action = "get manifest " + repo.name() + (ref.startsWith("sha256:") ? "@" : ":") + ref;
         Request req = Request.get(url("/manifests/" + ref)).withHeader("Accept", MediaType.MANIFEST_ACCEPT);
-        try (Response r = send(req, action, true)) {
-            if (r.status() == 404) return Optional.empty();
+        return calls.read(req, action, r -> {
+            if (r.status() == 404) return Optional.<RawManifest>empty();
             if (!r.ok()) throw error(action, r);
-            byte[] body;
-            try {
-                body = r.readBody(options.maxManifestBytes());
-            } catch (IOException e) {
-                throw ioError(action, e);
-            }
+            byte[] body = r.readBody(options.maxManifestBytes());
             if (body == null) {
                 throw new RegistryException(action, r.status(), null, "manifest larger than " + options.maxManifestBytes() + " bytes; refusing it", false);
             }
@@ -251,7 +243,7 @@ public final class RegistryClient implements ContentStore {
                 throw new DigestMismatchException(action, Digest.parse(ref), m.digest().toString());
             }
             return Optional.of(m);
-        }
+        });
     }
 
     @Override
@@ -337,21 +329,25 @@ public final class RegistryClient implements ContentStore {
         List<String> tags = new ArrayList<>();
         URI next = url("/tags/list?n=1000");
         for (int page = 0; next != null && page < 10_000; page++) {
-            try (Response r = send(Request.get(next), action, true)) {
-                if (r.status() == 404) return List.of();
+            Optional<URI> following = calls.read(Request.get(next), action, r -> {
+                if (r.status() == 404) return null;
                 if (!r.ok()) throw error(action, r);
                 byte[] body = r.readBody(16 << 20);
                 if (body == null) throw new StoreException(action, "tag list page over 16 MiB");
-                JsonNode n = OciJson.readTree(body, "tag list");
-                for (JsonNode t : n.path("tags")) tags.add(t.asText());
-                next = null;
-                for (String link : r.headerValues("Link")) {
-                    Matcher m = LINK_NEXT.matcher(link);
-                    if (m.find()) next = resolve(m.group(1));
+                try {
+                    for (JsonNode t : OciJson.readTree(body, "tag list").path("tags")) tags.add(t.asText());
+                } catch (IllegalArgumentException e) {
+                    throw new StoreException(action, e.getMessage(), false, e);
                 }
-            } catch (IOException | IllegalArgumentException e) {
-                throw new StoreException(action, e.getMessage(), false, e);
-            }
+                URI link = null;
+                for (String l : r.headerValues("Link")) {
+                    Matcher m = LINK_NEXT.matcher(l);
+                    if (m.find()) link = resolve(m.group(1));
+                }
+                return Optional.ofNullable(link);
+            });
+            if (following == null) return List.of();
+            next = following.orElse(null);
         }
         return tags;
     }
@@ -364,22 +360,24 @@ public final class RegistryClient implements ContentStore {
     public List<Descriptor> referrers(Digest subject) throws StoreException {
         String action = "list referrers of " + subject.shortHex() + " in " + repo.name();
         Request req = Request.get(url("/referrers/" + subject)).withHeader("Accept", MediaType.OCI_INDEX.value());
-        try (Response r = send(req, action, true)) {
+        Optional<List<Descriptor>> listed = calls.read(req, action, r -> {
             boolean isIndex = r.header("Content-Type").map(ct -> MediaType.of(ct).equals(MediaType.OCI_INDEX)).orElse(false);
             if (r.ok() && isIndex) {
                 byte[] body = r.readBody(options.maxManifestBytes());
                 if (body == null) throw new StoreException(action, "referrers list too large");
-                return ((ImageIndex) OciJson.parseManifest(MediaType.OCI_INDEX, body)).manifests();
+                try {
+                    return Optional.of(((ImageIndex) OciJson.parseManifest(MediaType.OCI_INDEX, body)).manifests());
+                } catch (IllegalArgumentException | ClassCastException e) {
+                    throw new StoreException(action, "the registry's referrers list is not an image index");
+                }
             }
-            if (r.ok() || r.status() == 404 || r.status() == 405) {
-                Optional<RawManifest> m = getManifest(referrersTag(subject));
-                if (m.isEmpty()) return List.of();
-                return parsed(m.get(), "the referrers tag " + referrersTag(subject)) instanceof ImageIndex i ? i.manifests() : List.of();
-            }
+            if (r.ok() || r.status() == 404 || r.status() == 405) return Optional.empty();
             throw error(action, r);
-        } catch (IOException e) {
-            throw ioError(action, e);
-        }
+        });
+        if (listed.isPresent()) return listed.get();
+        Optional<RawManifest> m = getManifest(referrersTag(subject));
+        if (m.isEmpty()) return List.of();
+        return parsed(m.get(), "the referrers tag " + referrersTag(subject)) instanceof ImageIndex i ? i.manifests() : List.of();
     }
 
     /** The referrers tag schema: {@code <alg>-<hex>} (distribution-spec, "Referrers Tag Schema"). */

@@ -45,6 +45,13 @@ public record Engine(String name, String docker, Map<String, String> env) {
         return all().size() == 3;
     }
 
+    /** cosign 2.5.0 as scripts/engines.sh unpacks it. */
+    public static String cosign() {
+        String c = envFile().get("POLYARCH_COSIGN");
+        if (c == null || !Files.isExecutable(Path.of(c))) throw new IllegalStateException("cosign is not set up: run scripts/engines.sh (scripts/test.sh does)");
+        return c;
+    }
+
     private static Map<String, String> envFile() {
         Path f = Path.of(System.getenv().getOrDefault("POLYARCH_ENGINES", "/opt/polyarch-engines"), "engines.env");
         Map<String, String> m = new LinkedHashMap<>();

@@ -18,6 +18,10 @@ public final class FakeAws implements AutoCloseable {
     final AtomicInteger tokenCalls = new AtomicInteger();
     boolean repoExists;
     public final ScriptedServer server;
+    /** The key KMS holds: the fake signs with it as KMS would, and never hands out its private half. */
+    public final java.security.KeyPair kmsKey = ecKey();
+    /** When set, KMS refuses Sign (a role without kms:Sign). */
+    public volatile boolean kmsDenied;
     private final String registryHost;
 
     /** STS and ECR for account {@link #ACCOUNT}; the ECR token opens {@code registryHost} with the test registry's user. */
@@ -58,8 +62,51 @@ public final class FakeAws implements AutoCloseable {
                     {"authorizationData":[{"authorizationToken":"%s","expiresAt":1.8E9,"proxyEndpoint":"http://%s"}]}"""
                     .formatted(Base64.getEncoder().encodeToString((TestRegistry.USER + ":" + TestRegistry.PASSWORD).getBytes(StandardCharsets.UTF_8)),
                             registryHost), "Content-Type", json);
+            case "GetPublicKey" -> ScriptedServer.Reply.of(200, """
+                    {"KeyId":"%s","PublicKey":"%s","KeySpec":"ECC_NIST_P256","KeyUsage":"SIGN_VERIFY","SigningAlgorithms":["ECDSA_SHA_256"]}"""
+                    .formatted(KMS_KEY_ARN, Base64.getEncoder().encodeToString(kmsKey.getPublic().getEncoded())), "Content-Type", json);
+            case "Sign" -> kmsDenied
+                    ? ScriptedServer.Reply.of(400, "{\"__type\":\"AccessDeniedException\",\"message\":\"User is not authorized to perform: kms:Sign\"}",
+                    "Content-Type", json)
+                    : ScriptedServer.Reply.of(200, """
+                    {"KeyId":"%s","Signature":"%s","SigningAlgorithm":"ECDSA_SHA_256"}""".formatted(KMS_KEY_ARN, kmsSign(body)), "Content-Type", json);
             default -> ScriptedServer.Reply.of(400, "{\"__type\":\"InvalidAction\",\"message\":\"unexpected " + op + "\"}", "Content-Type", json);
         };
+    }
+
+    public static final String KMS_KEY_ARN = "arn:aws:kms:us-east-1:" + ACCOUNT + ":key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+
+    static java.security.KeyPair ecKey() {
+        try {
+            var g = java.security.KeyPairGenerator.getInstance("EC");
+            g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+            return g.generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** KMS Sign with MessageType DIGEST: ECDSA over the given SHA-256 digest, DER. */
+    private String kmsSign(String body) {
+        try {
+            var req = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+            if (!"DIGEST".equals(req.path("MessageType").asText()) || !"ECDSA_SHA_256".equals(req.path("SigningAlgorithm").asText())) {
+                throw new IllegalArgumentException("unexpected Sign request " + body);
+            }
+            byte[] digest = Base64.getDecoder().decode(req.path("Message").asText());
+            var s = java.security.Signature.getInstance("NONEwithECDSA");
+            s.initSign(kmsKey.getPrivate());
+            s.update(digest);
+            return Base64.getEncoder().encodeToString(s.sign());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The KMS key's public half as cosign reads it (cosign.pub). */
+    public String kmsPublicPem() {
+        return "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(kmsKey.getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
     }
 
     /** The environment a job with these fake credentials gets. */

@@ -30,10 +30,17 @@ public record Plan(String commit, StoreRef destination, Path context, boolean pu
     }
 
     /** A matrix variant (without a matrix, the only one, named ""): its Dockerfile read and its tags resolved. */
-    public record Variant(PipelineSpec.Variant spec, Path dockerfilePath, Dockerfile dockerfile, List<String> tags, List<Cell> cells) {
+    /**
+     * @param annotations on the index and each image manifest this run pushes ({@link ImageMetadata})
+     * @param labels      in each image config this run builds
+     */
+    public record Variant(PipelineSpec.Variant spec, Path dockerfilePath, Dockerfile dockerfile, List<String> tags, List<Cell> cells,
+                          Map<String, String> annotations, Map<String, String> labels) {
         public Variant {
             tags = List.copyOf(tags);
             cells = List.copyOf(cells);
+            annotations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(annotations));
+            labels = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(labels));
         }
 
         public String name() {

@@ -135,6 +135,7 @@ public final class PlanBuilder {
     private static List<Plan.Variant> variants(PipelineSpec spec, GitSource.Checkout src, Path context, List<String> notes) throws ConfigException {
         List<Plan.Variant> out = new ArrayList<>();
         Map<String, String> owner = new LinkedHashMap<>();
+        Map<String, String> standard = ImageMetadata.standard(spec, src);
         for (PipelineSpec.Variant v : spec.variants()) {
             String who = v.name().isEmpty() ? "" : "variant " + v.name() + ": ";
             Path dockerfilePath = context.resolve(v.dockerfile()).normalize();
@@ -163,7 +164,9 @@ public final class PlanBuilder {
                 }
                 cells.add(new Plan.Cell(cellName(v, p), p, arch, cellArgs(spec, v, p), archTags));
             }
-            out.add(new Plan.Variant(v, dockerfilePath, df, tags, cells));
+            out.add(new Plan.Variant(v, dockerfilePath, df, tags, cells,
+                    ImageMetadata.of(standard, spec.metadata().annotations(), "annotations", spec, v, src),
+                    ImageMetadata.of(standard, spec.metadata().labels(), "labels", spec, v, src)));
         }
         return out;
     }

@@ -39,14 +39,19 @@ final class BuildKeys {
     }
 
     /** @param contextDigests context digests already computed in this run, by Dockerfile (its ignore file may differ) */
+    /**
+     * @param labels the config's own labels as written (placeholders not expanded): a changed label rebuilds, a new
+     *               commit does not; the {@code org.opencontainers.image.*} labels polyarch sets are not part of the key
+     */
     static String key(Path context, Path dockerfile, Platform p, Map<String, String> args, String target, Map<Integer, String> pinnedFroms,
-                      Map<Path, Digest> contextDigests) throws IOException {
+                      Map<String, String> labels, Map<Path, Digest> contextDigests) throws IOException {
         StringBuilder k = new StringBuilder("polyarch build key 1\n");
         k.append("platform ").append(p.key()).append('\n');
         k.append("dockerfile ").append(Digest.sha256(Files.readAllBytes(dockerfile))).append('\n');
         k.append("target ").append(target == null ? "" : target).append('\n');
         new TreeMap<>(args).forEach((name, value) -> k.append("arg ").append(name).append('=').append(value).append('\n'));
         new TreeMap<>(pinnedFroms).forEach((line, ref) -> k.append("from ").append(line).append(' ').append(ref).append('\n'));
+        new TreeMap<>(labels).forEach((name, value) -> k.append("label ").append(name).append('=').append(value).append('\n'));
         Digest ctx = contextDigests.get(dockerfile);
         if (ctx == null) {
             ctx = BuildContext.of(context, dockerfile).digest(context);

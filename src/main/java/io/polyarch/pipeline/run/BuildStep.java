@@ -7,6 +7,7 @@ import io.polyarch.oci.Descriptor;
 import io.polyarch.oci.Digest;
 import io.polyarch.oci.ImageConfig;
 import io.polyarch.oci.ImageManifest;
+import io.polyarch.oci.OciJson;
 import io.polyarch.oci.Manifest;
 import io.polyarch.oci.RawManifest;
 import io.polyarch.ops.Images;
@@ -40,6 +41,7 @@ final class BuildStep {
 
     void run(CellJob j, CellState c) throws Exception {
         long t0 = System.nanoTime();
+        c.started = java.time.Instant.now();
         if (reuse(j, c)) {
             c.buildMs = LocalExecutor.ms(t0);
             return;
@@ -65,14 +67,20 @@ final class BuildStep {
                             + " (a base image of the wrong architecture?); not pushed");
                 }
                 checkBase(j, cfg, base);
-                c.manifest = m;
-                c.image = im;
+                c.image = annotated(im, j.annotations());
+                c.manifest = c.image == im ? m : RawManifest.of(c.image.mediaType(), OciJson.write(c.image));
             }
         } catch (RuntimeException e) {
             throw new BuildException("internal error: " + e, e);
         } finally {
             if (c.buildMs == 0) c.buildMs = LocalExecutor.ms(t0);
+            c.finished = java.time.Instant.now();
         }
+    }
+
+    /** The image manifest with the run's annotations: an OCI manifest, since Docker's schema 2 has none. */
+    private static ImageManifest annotated(ImageManifest im, Map<String, String> annotations) {
+        return annotations.isEmpty() ? im : im.annotated(annotations);
     }
 
     /**

@@ -92,14 +92,17 @@ final class CellPreparer {
         String slug = (v.name().isEmpty() ? "" : v.name() + "-") + c.arch();
         String name = "polyarch-build/" + repoName(dest) + ":" + slug.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
         String key = pinned.complete()
-                ? BuildKeys.key(plan.context(), v.dockerfilePath(), c.platform(), c.buildArgs(), v.spec().target(), pinned.lines(), contextDigests)
+                ? BuildKeys.key(plan.context(), v.dockerfilePath(), c.platform(), c.buildArgs(), v.spec().target(), pinned.lines(),
+                spec.metadata().labels(), contextDigests)
                 : null;
+        Map<String, String> labels = new java.util.LinkedHashMap<>(v.labels());
+        if (key != null) labels.put(BuildKeys.LABEL, key);
         if (key == null) listener.note(c.name() + ": no build key (" + String.join("; ", pinned.problems()) + "), so it is built every time");
         BuildRequest req = new BuildRequest(plan.context(), dockerfile, c.platform(), c.buildArgs(), v.spec().target(), scratch, name,
-                pinned.insecure(), serialize, dest instanceof StoreRef.Layout, key == null ? Map.of() : Map.of(BuildKeys.LABEL, key),
+                pinned.insecure(), serialize, dest instanceof StoreRef.Layout, labels,
                 dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v.spec(), c.arch())).toString() : null,
                 uploads, null, spec.test() != null);
-        return new CellJob(c, b, req, pinned.finalBase(df, v.spec().target()), spec.test(), key);
+        return new CellJob(c, b, req, pinned.finalBase(df, v.spec().target()), spec.test(), key, v.annotations(), pinned.lines());
     }
 
     private static String repoName(StoreRef dest) {

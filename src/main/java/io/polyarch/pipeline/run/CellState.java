@@ -16,4 +16,6 @@ final class CellState {
     volatile Descriptor sociIndex; // v2: listed in the index beside the image
     volatile String reused;        // why the image with this job's build key was taken instead of building, or null
     volatile RawManifest published; // what the index lists for this cell: the pushed image, or its SOCI v2 annotated copy
+    volatile java.time.Instant started;  // the build's start and end, for its provenance
+    volatile java.time.Instant finished;
 }

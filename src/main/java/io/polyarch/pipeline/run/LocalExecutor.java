@@ -103,9 +103,12 @@ public final class LocalExecutor implements Executor {
                 try (ContentStore target = stores.open(plan.destination(), true)) {
                     openTarget.set(target);
                     RunContext run = new RunContext(stores, opts, listener, workers, target);
-                    Steps steps = new Steps(run, spec, plan, jobs, cells, published, cleanups);
+                    Steps steps = new Steps(run, spec, plan, jobs, cells, published, cleanups,
+                            (older, newer) -> GitSource.isAncestor(src.root(), older, newer, opts.env()),
+                            new Attester(run, plan, src, spec.metadata().provenance()));
                     result = new DagRunner(new DagRunner.Options(plan.parallelism(), plan.fastFail()))
                             .run(graph, node -> steps.run(node.payload()), (id, state, detail) -> steps.changed(graph.job(id).payload(), state));
+                    notes.addAll(steps.attester().signed());
                 } catch (StoreException e) {
                     throw new RunFailedException("cannot open the destination " + plan.destination() + ": " + e.getMessage());
                 }
@@ -121,12 +124,13 @@ public final class LocalExecutor implements Executor {
 
     /** What each kind of job does, and the cell states a listener sees. */
     private record Steps(RunContext run, PipelineSpec spec, Plan plan, Map<String, CellJob> jobs, Map<String, CellState> cells,
-                         ReportAssembler.Published published, List<CompletableFuture<Void>> cleanups) {
+                         ReportAssembler.Published published, List<CompletableFuture<Void>> cleanups, Publisher.History history,
+                         Attester attester) {
         void run(Plan.Job job) throws Exception {
             if (job.kind() == JobKind.PUBLISH) {
                 Plan.Variant v = plan.variants().stream().filter(x -> x.name().equals(job.variant())).findFirst().orElseThrow();
                 try {
-                    IndexCreator.Result r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target()).publish(plan, v, cells)));
+                    IndexCreator.Result r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target(), history, attester).publish(plan, v, jobs, cells)));
                     published.indexes().put(v.name(), r);
                 } catch (StoreException | InvalidInputException | ValidationException e) {
                     published.errors().put(v.name(), "publishing the index failed: " + e.getMessage());
@@ -142,6 +146,7 @@ public final class LocalExecutor implements Executor {
                 case TEST -> new TestStep(run.listener()).run(j, c);
                 case PUSH -> {
                     new PushStep(run).run(j, c);
+                    if (c.reused == null) attester.provenance(variantOf(job), j, c, c.manifest.digest());
                     // the pushed image's scratch (its exported layout) goes while the rest of the run goes on
                     Path scratch = j.request().scratch();
                     cleanups.add(run.workers().async(() -> {
@@ -152,6 +157,10 @@ public final class LocalExecutor implements Executor {
                 case SOCI -> new SociStep(run, spec.soci()).run(j, c);
                 default -> throw new IllegalStateException("no step for " + job.kind());
             }
+        }
+
+        Plan.Variant variantOf(Plan.Job job) {
+            return plan.variants().stream().filter(x -> x.name().equals(job.variant())).findFirst().orElseThrow();
         }
 
         void changed(Plan.Job job, DagRunner.State state) {

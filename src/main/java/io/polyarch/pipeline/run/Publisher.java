@@ -6,6 +6,9 @@ import io.polyarch.ops.IndexCreator;
 import io.polyarch.ops.InvalidInputException;
 import io.polyarch.ops.Progress;
 import io.polyarch.ops.Stores;
+import io.polyarch.ops.TagGuard;
+import io.polyarch.pipeline.plan.ImageMetadata;
+import io.polyarch.tags.Tags;
 import io.polyarch.ops.ValidationException;
 import io.polyarch.pipeline.plan.Plan;
 import io.polyarch.oci.ImageIndex;
@@ -28,15 +31,28 @@ final class Publisher {
     private final Stores stores;
     private final int jobs;
     private final ContentStore target;
+    private final History history;
+    private final Attester attester;
+
+    /** What the checkout knows of the order of commits. */
+    @FunctionalInterface
+    interface History {
+        History UNKNOWN = (older, newer) -> Optional.empty();
+
+        /** Whether {@code older} is an ancestor of {@code newer}; empty when the checkout cannot tell. */
+        Optional<Boolean> isAncestor(String older, String newer);
+    }
 
     /** @param target the destination, open, for the arch tags */
-    Publisher(Stores stores, int jobs, ContentStore target) {
+    Publisher(Stores stores, int jobs, ContentStore target, History history, Attester attester) {
         this.stores = stores;
         this.jobs = jobs;
         this.target = target;
+        this.history = history;
+        this.attester = attester;
     }
 
-    IndexCreator.Result publish(Plan plan, Plan.Variant v, Map<String, CellState> cells)
+    IndexCreator.Result publish(Plan plan, Plan.Variant v, Map<String, CellJob> cellJobs, Map<String, CellState> cells)
             throws StoreException, InvalidInputException, ValidationException {
         List<IndexCreator.Source> sources = new ArrayList<>();
         List<Descriptor> artifacts = new ArrayList<>();
@@ -47,9 +63,38 @@ final class Publisher {
         }
         List<String> tags = v.tags();
         IndexCreator.Result r = new IndexCreator(stores, jobs, Progress.NONE).create(new IndexCreator.Spec(plan.destination().withTag(tags.get(0)),
-                tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, Map.of(), sources, false, artifacts));
-        archTags(v, cells, r.index().digest());
+                tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, v.annotations(), sources, false, artifacts, newer(plan.commit()),
+                index -> attester.beforeTags(v, cellJobs, cells, index)));
+        List<String> kept = r.tagsKept().stream().map(k -> k.substring(0, k.indexOf(':'))).toList();
+        try {
+            archTags(v, cells, r.index().digest(), kept);
+        } catch (StoreException e) {
+            throw new StoreException("write the arch tags", e.getMessage() + "; the index tags " + String.join(", ", r.tagsWritten())
+                    + " had moved to " + r.index().digest() + ", and an arch tag that failed still names what it did", false, e);
+        }
         return r;
+    }
+
+    /**
+     * A tag that names the index of a newer commit stays there: a run of an older commit that finishes last (two
+     * pushes in quick succession) must not move {@code latest} back. Newer means: the index's revision annotation
+     * names a commit this checkout has, and this run's commit is its ancestor. A tag whose index says nothing, or
+     * names a commit this checkout cannot place (another branch not fetched, a shallow clone), moves as before.
+     */
+    private TagGuard newer(String commit) {
+        return (tag, current) -> {
+            io.polyarch.oci.Manifest parsed;
+            try {
+                parsed = current.parse();
+            } catch (IllegalArgumentException notAManifest) {
+                return Optional.empty(); // the tag moves as it would have; what is there now is not ours to read
+            }
+            if (!(parsed instanceof ImageIndex other) || other.annotations() == null) return Optional.empty();
+            String theirs = other.annotations().get(ImageMetadata.REVISION);
+            if (theirs == null || theirs.equals(commit)) return Optional.empty();
+            return history.isAncestor(commit, theirs).filter(Boolean::booleanValue)
+                    .map(yes -> "it names the index of commit " + Tags.commitShort(theirs) + ", which is newer than this run's " + Tags.commitShort(commit));
+        };
     }
 
     /**
@@ -58,32 +103,37 @@ final class Publisher {
      * arch tags follow the index that is there now, so that {@code latest-arm64} always agrees with {@code latest}
      * whichever run writes last (the other run, writing its index tag before its arch tags, re-checks after them).
      */
-    private void archTags(Plan.Variant v, Map<String, CellState> cells, Digest index) throws StoreException {
+    private void archTags(Plan.Variant v, Map<String, CellState> cells, Digest index, List<String> kept) throws StoreException {
         List<String> tags = v.tags();
         List<Plan.Cell> tagged = v.cells().stream().filter(c -> c.archTags().size() == tags.size()).toList(); // none: arch tags off
         if (tagged.isEmpty()) return;
         List<TagWrite> writes = new ArrayList<>();
         for (Plan.Cell cell : tagged) {
-            for (String t : cell.archTags()) writes.add(new TagWrite(cells.get(cell.name()).published, t));
+            // the arch tags of an index tag left at a newer commit's index are only made to agree with it, below
+            for (int i = 0; i < tags.size(); i++) {
+                if (!kept.contains(tags.get(i))) writes.add(new TagWrite(cells.get(cell.name()).published, cell.archTags().get(i)));
+            }
         }
         writeAll(writes);
         List<TagWrite> follow = new ArrayList<>();
         for (int i = 0; i < tags.size(); i++) {
-            Optional<RawManifest> now = target.getManifest(tags.get(i));
+            Optional<RawManifest> now = new io.polyarch.ops.TagWriter(target).current(tags.get(i));
             if (now.isEmpty() || now.get().digest().equals(index)
                     || !(io.polyarch.ops.Images.parse(now.get(), "the index under " + tags.get(i)) instanceof ImageIndex other)) continue;
             for (Plan.Cell cell : tagged) {
                 Optional<Descriptor> child = other.manifests().stream()
                         .filter(d -> d.platform() != null && !d.isAttestation() && d.platform().matches(cell.platform())).findFirst();
                 if (child.isEmpty()) continue;
-                Optional<RawManifest> m = target.getManifest(child.get().digest().toString());
+                Optional<RawManifest> m = new io.polyarch.ops.TagWriter(target).current(child.get().digest().toString());
                 if (m.isPresent()) follow.add(new TagWrite(m.get(), cell.archTags().get(i)));
             }
         }
         writeAll(follow);
         for (Plan.Cell cell : tagged) {
             CellState c = cells.get(cell.name());
-            c.report = c.report.withTags(cell.archTags());
+            List<String> mine = new ArrayList<>();
+            for (int i = 0; i < tags.size(); i++) if (!kept.contains(tags.get(i))) mine.add(cell.archTags().get(i));
+            c.report = c.report.withTags(mine);
         }
     }
 
@@ -96,12 +146,13 @@ final class Publisher {
      */
     private void writeAll(List<TagWrite> writes) throws StoreException {
         if (writes.size() == 1) {
-            target.tag(writes.get(0).manifest(), writes.get(0).tag());
+            new io.polyarch.ops.TagWriter(target).tag(writes.get(0).manifest(), writes.get(0).tag());
             return;
         }
         try (var pool = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("arch-tag-", 0).factory())) {
             List<java.util.concurrent.Future<Boolean>> done = new ArrayList<>();
-            for (TagWrite w : writes) done.add(pool.submit(() -> target.tag(w.manifest(), w.tag())));
+            io.polyarch.ops.TagWriter writer = new io.polyarch.ops.TagWriter(target);
+            for (TagWrite w : writes) done.add(pool.submit(() -> writer.tag(w.manifest(), w.tag())));
             for (var f : done) {
                 try {
                     f.get();

@@ -62,8 +62,9 @@ final class ReportAssembler {
                 if (v.spec().ignoreFailure()) notes.add("variant " + vname + " failed, and has ignoreFailure: " + failure);
                 else failures.add(vname.isEmpty() ? failure : vname + ": " + failure);
             }
+            if (ir != null) ir.tagsKept().forEach(k -> notes.add("left " + k.replaceFirst(": ", " where it is: ")));
             variants.add(new RunReport.VariantReport(vname, v.spec().vars(), v.tags(), ir == null ? List.of() : ir.tagsWritten(),
-                    ir == null ? List.of() : ir.tagsUnchanged(), ir == null ? null : ir.index(), images, failure));
+                    ir == null ? List.of() : ir.tagsUnchanged(), ir == null ? List.of() : ir.tagsKept(), ir == null ? null : ir.index(), images, failure));
         }
         if (!publish) {
             leftInPlace.clear();
@@ -89,11 +90,14 @@ final class ReportAssembler {
     /** One cell's image: as pushed (with SOCI), or failed with the first failed job's reason, or cancelled. */
     private static RunReport.ImageReport image(Plan.Cell cell, CellState c, CellJob j, DagRunner.Result result, List<String> problems) {
         RunReport.ImageReport r = c.report;
-        DagRunner.Outcome soci = result.outcomes().get(new JobId(JobKind.SOCI, cell.name()).toString());
-        if (r != null && soci != null && soci.state() == DagRunner.State.FAILED) {
-            problems.add(cell.platform() + ": " + soci.detail());
-            return new RunReport.ImageReport(cell.platform(), "failed", r.digest(), r.size(), r.tags(), r.buildMs(), r.engineMs(), r.pushMs(),
-                    r.builder(), soci.detail(), null, 0, r.reused());
+        // pushed, then failed after (its provenance in the push job, its SOCI index): the image is there, by digest
+        for (JobKind after : List.of(JobKind.PUSH, JobKind.SOCI)) {
+            DagRunner.Outcome o = result.outcomes().get(new JobId(after, cell.name()).toString());
+            if (r != null && o != null && o.state() == DagRunner.State.FAILED) {
+                problems.add(cell.platform() + ": " + o.detail());
+                return new RunReport.ImageReport(cell.platform(), "failed", r.digest(), r.size(), r.tags(), r.buildMs(), r.engineMs(), r.pushMs(),
+                        r.builder(), o.detail(), null, 0, r.reused());
+            }
         }
         if (r != null) return r;
         String state = "failed";

@@ -13,8 +13,10 @@ import java.util.Map;
  * @param rebuild   build every job even when an image with its build key is already in the destination
  * @param publish   publish the indexes (false: build, test and push only, as one CodeBuild job per platform does)
  * @param reuseOnly build nothing: every job must find its image by build key (the publish step after them)
+ * @param signer    signs the index, each image and each provenance before any tag moves; null: nothing is signed
  */
-public record RunOptions(Map<String, String> env, Path binfmtDir, Path tempDir, int jobs, boolean rebuild, boolean publish, boolean reuseOnly) {
+public record RunOptions(Map<String, String> env, Path binfmtDir, Path tempDir, int jobs, boolean rebuild, boolean publish, boolean reuseOnly,
+                         io.polyarch.sign.Signer signer) {
     public RunOptions {
         env = Map.copyOf(env);
         if (jobs < 1) throw new IllegalArgumentException("jobs must be at least 1");
@@ -23,6 +25,10 @@ public record RunOptions(Map<String, String> env, Path binfmtDir, Path tempDir, 
 
     /** The same options, building nothing: every image is taken by build key (the publish step after remote builds). */
     public RunOptions asReuseOnly() {
-        return new RunOptions(env, binfmtDir, tempDir, jobs, false, publish, true);
+        return new RunOptions(env, binfmtDir, tempDir, jobs, false, publish, true, signer);
+    }
+
+    public RunOptions(Map<String, String> env, Path binfmtDir, Path tempDir, int jobs, boolean rebuild, boolean publish, boolean reuseOnly) {
+        this(env, binfmtDir, tempDir, jobs, rebuild, publish, reuseOnly, null);
     }
 }

@@ -58,6 +58,13 @@ public record RunReport(String repository, String commit, String branch, List<Va
         return out;
     }
 
+    /** Tags left at a newer commit's index (names only). */
+    public List<String> tagsKept() {
+        List<String> out = new ArrayList<>();
+        variants.forEach(v -> v.tagsKept().forEach(k -> out.add(k.substring(0, k.indexOf(':')))));
+        return out;
+    }
+
     /** The index of a run without a matrix (null if it failed); null with a matrix (see each variant). */
     public Descriptor index() {
         return single() == null ? null : single().index();
@@ -75,9 +82,11 @@ public record RunReport(String repository, String commit, String branch, List<Va
      *
      * @param failure why this variant published nothing, or null
      */
+    /** @param tagsKept tags left at a newer commit's index, each as {@code tag: why} */
     public record VariantReport(String name, Map<String, String> vars, List<String> tags, List<String> tagsWritten,
-                                List<String> tagsUnchanged, Descriptor index, List<ImageReport> images, String failure) {
+                                List<String> tagsUnchanged, List<String> tagsKept, Descriptor index, List<ImageReport> images, String failure) {
         public VariantReport {
+            tagsKept = List.copyOf(tagsKept);
             vars = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(vars));
             tags = List.copyOf(tags);
             tagsWritten = List.copyOf(tagsWritten);

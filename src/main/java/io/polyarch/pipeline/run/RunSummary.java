@@ -15,15 +15,15 @@ import java.util.TreeMap;
  * top-level {@code index} and {@code tags} are the only variant's; {@code images} lists every variant's images.
  * <pre>{@code
  * {"ok":true,"repository":"localhost:5000/app","commit":"3f2a...","branch":"main","tags":["latest","3f2a9c1e"],
- *  "tagsWritten":["latest","3f2a9c1e"],"tagsUnchanged":[],"index":{"digest":"sha256:...","mediaType":"...","size":741},
+ *  "tagsWritten":["latest","3f2a9c1e"],"tagsUnchanged":[],"tagsKept":[],"index":{"digest":"sha256:...","mediaType":"...","size":741},
  *  "images":[{"platform":"linux/amd64","state":"pushed","digest":"sha256:...",...}],"variants":[...],"jobs":[...],
  *  "durationsMs":{"total":3400},"notes":[]}
  * }</pre>
  */
-@JsonPropertyOrder({"ok", "repository", "commit", "branch", "tags", "tagsWritten", "tagsUnchanged", "index", "images", "variants", "jobs",
+@JsonPropertyOrder({"ok", "repository", "commit", "branch", "tags", "tagsWritten", "tagsUnchanged", "tagsKept", "index", "images", "variants", "jobs",
         "durationsMs", "notes", "failure"})
 public record RunSummary(boolean ok, String repository, String commit, String branch, List<String> tags, List<String> tagsWritten,
-                         List<String> tagsUnchanged, Index index, List<Image> images, List<Variant> variants, List<Job> jobs,
+                         List<String> tagsUnchanged, List<String> tagsKept, Index index, List<Image> images, List<Variant> variants, List<Job> jobs,
                          Map<String, Long> durationsMs, List<String> notes, @JsonInclude(JsonInclude.Include.NON_NULL) String failure) {
 
     /** An index published: with its size at the top level, without it per variant. */
@@ -64,13 +64,13 @@ public record RunSummary(boolean ok, String repository, String commit, String br
      */
     public static RunSummary sample() {
         RunReport.ImageReport i = new RunReport.ImageReport(io.polyarch.oci.Platform.LINUX_AMD64, "pushed", null, 0, List.of(), 0, 0, 0, "", "e", null, 0, "r");
-        return of(new RunReport("r", "c", "b", List.of(new RunReport.VariantReport("v", Map.of(), List.of(), List.of(), List.of(), null, List.of(i), "f")),
+        return of(new RunReport("r", "c", "b", List.of(new RunReport.VariantReport("v", Map.of(), List.of(), List.of(), List.of(), List.of(), null, List.of(i), "f")),
                 List.of(new RunReport.JobReport("j", "succeeded", 0, "d")), Map.of(), List.of(), "f"));
     }
 
     /** A run that failed before it had anything to report (a destination it could not reach, a config error). */
     public static RunSummary failed(String repository, String commit, String branch, String failure) {
-        return new RunSummary(false, repository, commit, branch, List.of(), List.of(), List.of(), null, List.of(), List.of(), List.of(), Map.of(),
+        return new RunSummary(false, repository, commit, branch, List.of(), List.of(), List.of(), List.of(), null, List.of(), List.of(), List.of(), Map.of(),
                 List.of(), Redact.text(failure));
     }
 
@@ -80,7 +80,7 @@ public record RunSummary(boolean ok, String repository, String commit, String br
                 Index.of(v.index(), false), v.images().stream().map(i -> Image.of(null, i)).toList(),
                 v.failure() == null ? null : Redact.text(v.failure()))).toList();
         List<Job> jobs = r.jobs().stream().map(j -> new Job(j.id(), j.state(), j.ms(), j.detail() == null ? null : Redact.text(j.detail()))).toList();
-        return new RunSummary(r.ok(), r.repository(), r.commit(), r.branch(), r.tags(), r.tagsWritten(), r.tagsUnchanged(), Index.of(r.index(), true),
+        return new RunSummary(r.ok(), r.repository(), r.commit(), r.branch(), r.tags(), r.tagsWritten(), r.tagsUnchanged(), r.tagsKept(), Index.of(r.index(), true),
                 images, variants, jobs, new TreeMap<>(r.durationsMs()), r.notes().stream().map(Redact::text).toList(),
                 r.failure() == null ? null : Redact.text(r.failure()));
     }

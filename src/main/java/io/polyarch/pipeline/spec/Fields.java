@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 
@@ -90,6 +91,32 @@ final class Fields {
             case "false", "no", "off" -> false;
             default -> throw new ConfigException(s.where() + ": expected true or false, got '" + s.text() + "'");
         };
+    }
+
+    /** A label or annotation key: {@code org.opencontainers.image.title}, {@code team}; no spaces or '='. */
+    static String metadataKey(String key, String where) throws ConfigException {
+        if (key == null || !key.matches("[A-Za-z0-9][A-Za-z0-9._/-]{0,254}")) {
+            throw new ConfigException(where + ": '" + key + "' is not a label or annotation key (letters, digits, '.', '_', '/', '-'; "
+                    + "reverse-DNS like org.example.team)");
+        }
+        return key;
+    }
+
+    /** {@code labels:} or {@code annotations:}: a mapping of keys to text (which may use the tag rules' placeholders). */
+    static Map<String, String> metadataMap(MapNode root, String key) throws ConfigException {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        MapNode m = map(root, key);
+        if (m == null) return out;
+        for (var e : m.entries().entrySet()) {
+            metadataKey(e.getKey(), e.getValue().where() + ": " + key);
+            Scalar s = scalarOf(e.getValue(), "text");
+            String v = s.isNull() ? "" : s.text();
+            if (v.chars().anyMatch(c -> c < 0x20 && c != '\t' || c == 0x7f)) {
+                throw new ConfigException(s.where() + ": " + key + "." + e.getKey() + " contains control characters");
+            }
+            out.put(e.getKey(), v);
+        }
+        return out;
     }
 
     static int integer(MapNode m, String key, int min, int max) throws ConfigException {

@@ -20,8 +20,10 @@ import java.util.Map;
 public record PipelineSpec(String origin, String pipelineName, Github github, String workDir, Destination destination,
                            List<Platform> platforms, String dockerfile, Map<String, String> buildArgs, String target,
                            String archBuildArg, boolean archTags, Map<String, String> archNames, List<TagRule> tagRules,
-                           BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail, List<Variant> variants, SociSpec soci) {
+                           BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail, List<Variant> variants, SociSpec soci,
+                           Metadata metadata) {
     public PipelineSpec {
+        if (metadata == null) metadata = Metadata.DEFAULT;
         platforms = List.copyOf(platforms);
         buildArgs = Map.copyOf(buildArgs);
         archNames = Map.copyOf(archNames);
@@ -52,7 +54,21 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
     /** The same pipeline publishing elsewhere (an ECR destination once resolved to its registry repository). */
     public PipelineSpec withDestination(Destination d) {
         return new PipelineSpec(origin, pipelineName, github, workDir, d, platforms, dockerfile, buildArgs, target, archBuildArg, archTags,
-                archNames, tagRules, builder, parallelism, test, fastFail, variants, soci);
+                archNames, tagRules, builder, parallelism, test, fastFail, variants, soci, metadata);
+    }
+
+    /**
+     * What polyarch writes about each image besides its tags: image labels (in each config) and annotations (on the
+     * index and each image manifest) added to, or replacing, the {@code org.opencontainers.image.*} ones it sets
+     * itself; values may use the tag rules' placeholders ({@code {commit}}). {@code provenance}: attach SLSA provenance.
+     */
+    public record Metadata(Map<String, String> labels, Map<String, String> annotations, boolean provenance, Sign sign) {
+        public static final Metadata DEFAULT = new Metadata(Map.of(), Map.of(), true, null);
+
+        public Metadata {
+            labels = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(labels));
+            annotations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(annotations));
+        }
     }
 
     public boolean hasMatrix() {
@@ -75,6 +91,13 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
      * @param format {@code v2} (an annotated image index) or {@code v1} (a referrer with a subject)
      */
     public record SociSpec(String format, long spanSize, long minLayerSize) {
+    }
+
+    /**
+     * How to sign ({@code sign:}): a cosign key file ({@code key}, relative to the working directory) or an AWS KMS key
+     * ({@code kms: awskms:///ARN-or-alias}); exactly one.
+     */
+    public record Sign(String key, String kms, String origin) {
     }
 
     public static final List<Platform> DEFAULT_PLATFORMS = List.of(Platform.LINUX_AMD64, Platform.LINUX_ARM64);

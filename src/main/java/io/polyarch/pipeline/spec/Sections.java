@@ -105,6 +105,22 @@ final class Sections {
         return enabled ? new PipelineSpec.SociSpec(format, span, min) : null;
     }
 
+    /** {@code sign: {key: FILE}} or {@code sign: {kms: awskms:///ARN-or-alias}}. */
+    static PipelineSpec.Sign sign(MapNode root) throws ConfigException {
+        Node n = root.entries().get("sign");
+        if (n == null || (n instanceof Scalar s0 && s0.isNull())) return null;
+        if (!(n instanceof MapNode m)) throw new ConfigException(n.where() + ": sign: expected a mapping {key: FILE} or {kms: awskms:///ARN-or-alias}");
+        keys(m, java.util.Set.of("key", "kms"));
+        Scalar key = scalar(m, "key", false);
+        Scalar kms = scalar(m, "kms", false);
+        if ((key == null) == (kms == null)) throw new ConfigException(m.where() + ": sign: give exactly one of key (a cosign key file) or kms (awskms:///ARN-or-alias)");
+        if (key != null && (key.text() == null || key.text().isBlank())) throw new ConfigException(key.where() + ": sign.key: empty; give a cosign key file");
+        if (kms != null && (kms.text() == null || !kms.text().matches("awskms://[^/]*/(arn:aws[\\w-]*:kms:[\\w-]+:\\d{12}:(key|alias)/[\\w/+=,.@-]+|alias/[\\w/+=,.@-]+|[0-9a-f-]{36})"))) {
+            throw new ConfigException(kms.where() + ": sign.kms '" + kms.text() + "': expected awskms:///arn:aws:kms:REGION:ACCOUNT:key/ID, awskms:///alias/NAME or awskms:///KEY-ID");
+        }
+        return new PipelineSpec.Sign(key == null ? null : key.text(), kms == null ? null : kms.text(), m.where().toString());
+    }
+
     static long size(MapNode m, String key, long dflt) throws ConfigException {
         Scalar s = scalar(m, key, false);
         if (s == null) return dflt;

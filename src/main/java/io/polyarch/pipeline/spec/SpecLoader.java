@@ -39,7 +39,8 @@ import static io.polyarch.pipeline.spec.Fields.where;
  */
 public final class SpecLoader {
     static final Set<String> TOP = Set.of("pipelineName", "source", "workDir", "destination", "platforms", "dockerfile",
-            "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism", "test", "fastFail", "matrix", "soci");
+            "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism", "test", "fastFail", "matrix", "soci",
+            "labels", "annotations", "provenance", "sign");
     static final Set<String> SOURCE = Set.of("github");
     static final Set<String> GITHUB = Set.of("owner", "repo", "branch", "connectionArn", "triggerOnPush");
     static final Set<String> DESTINATION = Set.of("ecr", "registry");
@@ -54,11 +55,19 @@ public final class SpecLoader {
 
     /** Flag values that override the file; null or empty means "not given". Applied to the spec read from the file. */
     public record Overrides(String to, List<String> platforms, Map<String, String> buildArgs, String builder,
-                            String workDir, String dockerfile, String target, Boolean archTags, List<String> tagRules) {
+                            String workDir, String dockerfile, String target, Boolean archTags, List<String> tagRules,
+                            Map<String, String> labels, Map<String, String> annotations, String signKey) {
         public Overrides {
             platforms = List.copyOf(platforms);
             buildArgs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(buildArgs));
             tagRules = List.copyOf(tagRules);
+            labels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+            annotations = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(annotations));
+        }
+
+        public Overrides(String to, List<String> platforms, Map<String, String> buildArgs, String builder,
+                         String workDir, String dockerfile, String target, Boolean archTags, List<String> tagRules) {
+            this(to, platforms, buildArgs, builder, workDir, dockerfile, target, archTags, tagRules, Map.of(), Map.of(), null);
         }
 
         public static Overrides none() {
@@ -228,11 +237,13 @@ public final class SpecLoader {
         PipelineSpec.TestSpec test = Sections.test(root.entries().get("test"));
         boolean fastFail = bool(root, "fastFail", false);
         PipelineSpec.SociSpec soci = Sections.soci(root.entries().get("soci"));
+        PipelineSpec.Metadata metadata = new PipelineSpec.Metadata(Fields.metadataMap(root, "labels"), Fields.metadataMap(root, "annotations"),
+                bool(root, "provenance", true), Sections.sign(root));
 
         List<PipelineSpec.Variant> variants = MatrixReader.matrix(root.entries().get("matrix"), dockerfile, target, rules);
 
         return new PipelineSpec(origin, pipelineName, github, workDir, dest, platforms, dockerfile, buildArgs, target, archArg,
-                archTags, archNames, rules, builder, parallelism, test, fastFail, variants, soci);
+                archTags, archNames, rules, builder, parallelism, test, fastFail, variants, soci, metadata);
     }
 
 

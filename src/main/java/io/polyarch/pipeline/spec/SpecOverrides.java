@@ -50,7 +50,21 @@ final class SpecOverrides {
             variants = null; // one variant, made from the top level
         }
         return new PipelineSpec(s.origin(), s.pipelineName(), s.github(), workDir, dest, platforms, dockerfile, buildArgs, target, s.archBuildArg(),
-                archTags, s.archNames(), rules, b, s.parallelism(), s.test(), s.fastFail(), variants, s.soci());
+                archTags, s.archNames(), rules, b, s.parallelism(), s.test(), s.fastFail(), variants, s.soci(), metadata(s.metadata(), o));
+    }
+
+    /** {@code --label K=V} and {@code --annotation K=V} add to, or replace, the config's. */
+    private static PipelineSpec.Metadata metadata(PipelineSpec.Metadata m, SpecLoader.Overrides o) throws ConfigException {
+        Map<String, String> labels = new LinkedHashMap<>(m.labels());
+        Map<String, String> annotations = new LinkedHashMap<>(m.annotations());
+        for (var e : o.labels().entrySet()) labels.put(Fields.metadataKey(e.getKey(), "--label"), e.getValue());
+        for (var e : o.annotations().entrySet()) annotations.put(Fields.metadataKey(e.getKey(), "--annotation"), e.getValue());
+        PipelineSpec.Sign sign = m.sign();
+        if (o.signKey() != null) {
+            if (o.signKey().isBlank()) throw new ConfigException("--sign-key: empty; give a cosign key file");
+            sign = new PipelineSpec.Sign(o.signKey(), null, "--sign-key");
+        }
+        return new PipelineSpec.Metadata(labels, annotations, m.provenance(), sign);
     }
 
     /** A variant's own value stays; one it took from the top level follows the flag. */

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,5 +115,28 @@ class PlanBuilderTest {
                 () -> plan("destination: {registry: {repository: r.example/app}}\ntagRules: [{literal: " + tag + "}]\n", true));
         assertTrue(e.getMessage().startsWith("polyarch.yaml: tagRules with archTags: arch tag '" + tag + "-amd64'"), e.getMessage());
         assertTrue(e.getMessage().contains("archTags: false"), e.getMessage());
+    }
+
+    @Test
+    void annotationsAndLabelsExpandPerVariantAndBadOnesNameTheirPlace() throws Exception {
+        Plan p = plan("""
+                destination: {registry: {repository: r.example/app}}
+                annotations: {org.example.build: '{VERSION}-{commit-short}'}
+                labels: {org.example.branch: '{branch}'}
+                matrix: {VERSION: ['3.12']}
+                """, true);
+        Plan.Variant v = p.variants().get(0);
+        assertEquals("3.12-01234567", v.annotations().get("org.example.build"));
+        assertEquals(COMMIT, v.annotations().get("org.opencontainers.image.revision"));
+        assertEquals(repo.getFileName().toString(), v.annotations().get("org.opencontainers.image.title"), "no pipelineName, no remote: the directory's name");
+        assertEquals("main", v.labels().get("org.example.branch"));
+        assertFalse(v.labels().containsKey("org.example.build"), "annotations and labels are separate");
+
+        ConfigException unknown = assertThrows(ConfigException.class,
+                () -> plan("destination: {registry: {repository: r.example/app}}\nannotations: {team: '{owner}'}\n", true));
+        assertTrue(unknown.getMessage().startsWith("polyarch.yaml: annotations.team: unknown placeholder {owner}"), unknown.getMessage());
+        ConfigException key = assertThrows(ConfigException.class,
+                () -> plan("destination: {registry: {repository: r.example/app}}\nlabels: {'bad key': x}\n", true));
+        assertTrue(key.getMessage().contains("polyarch.yaml:") && key.getMessage().contains("'bad key' is not a label or annotation key"), key.getMessage());
     }
 }

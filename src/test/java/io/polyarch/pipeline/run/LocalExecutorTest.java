@@ -30,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,10 +80,12 @@ class LocalExecutorTest {
 
     /** Runs with these stores instead of {@link LayoutStores} when set. */
     Stores storesOverride;
+    /** Runs this checkout instead of COMMIT on main when set. */
+    GitSource.Checkout checkoutOverride;
 
     private RunReport run(String yaml, boolean publish, boolean reuseOnly) throws Exception {
         PipelineSpec spec = SpecLoader.parse("polyarch.yaml", yaml, SpecLoader.Overrides.none());
-        GitSource.Checkout src = new GitSource.Checkout(repo, COMMIT, "main", List.of(), false, null);
+        GitSource.Checkout src = checkoutOverride != null ? checkoutOverride : new GitSource.Checkout(repo, COMMIT, "main", List.of(), false, null);
         Plan plan = PlanBuilder.build(spec, src, publish);
         RunOptions opts = new RunOptions(Map.of(), dir.resolve("binfmt"), dir.resolve("tmp"), 2, false, publish, reuseOnly);
         RunListener listener = new RunListener() {
@@ -301,6 +304,68 @@ class LocalExecutorTest {
             ImageIndex mine = (ImageIndex) s.getManifest(COMMIT.substring(0, 8)).orElseThrow().parse();
             assertEquals(b.index().digest(), s.getManifest(COMMIT.substring(0, 8)).orElseThrow().digest());
             assertEquals(mine.manifests().get(1).digest(), s.getManifest(COMMIT.substring(0, 8) + "-arm64").orElseThrow().digest());
+        }
+    }
+
+    @Test
+    void theIndexAndEachImageCarryTheCommitsAnnotationsAndTheConfigsOwn() throws Exception {
+        checkoutOverride = new GitSource.Checkout(repo, COMMIT, "main", List.of("v2.1.0"), false, null, "2026-11-30T09:15:00+01:00",
+                "https://github.com/acme/shop");
+        String yaml = "destination: {registry: {repository: localhost:5000/team/meta}}\npipelineName: shop\n"
+                + "annotations: {org.example.team: 'payments-{commit-short}', org.opencontainers.image.title: Shop}\nlabels: {org.example.tier: gold}\n";
+        RunReport r = run(yaml, true, false);
+        assertTrue(r.ok(), r.failure());
+        try (ContentStore s = new LayoutStores(dir.resolve("registries")).open(StoreRef.parse("localhost:5000/team/meta"), false)) {
+            ImageIndex idx = (ImageIndex) s.getManifest("latest").orElseThrow().parse();
+            Map<String, String> want = Map.of("org.opencontainers.image.revision", COMMIT, "org.opencontainers.image.source", "https://github.com/acme/shop",
+                    "org.opencontainers.image.created", "2026-11-30T09:15:00+01:00", "org.opencontainers.image.version", "2.1.0",
+                    "org.opencontainers.image.title", "Shop", "org.example.team", "payments-" + COMMIT.substring(0, 8));
+            assertEquals(want, idx.annotations());
+            for (Descriptor child : idx.manifests()) {
+                RawManifest raw = s.getManifest(child.digest().toString()).orElseThrow();
+                assertEquals(io.polyarch.oci.MediaType.OCI_MANIFEST, raw.mediaType(), "annotations need an OCI manifest");
+                ImageManifest im = (ImageManifest) raw.parse();
+                assertEquals(want, im.annotations());
+                Map<String, String> labels = Images.config(s, im).labels();
+                assertEquals("gold", labels.get("org.example.tier"));
+                assertEquals(COMMIT, labels.get("org.opencontainers.image.revision"));
+                assertEquals("shop", labels.get("org.opencontainers.image.title"), "the flag-free label is the standard one");
+            }
+        }
+    }
+
+    @Test
+    void aRunOfAnOlderCommitThatFinishesLastLeavesLatestAtTheNewerCommitsIndex() throws Exception {
+        io.polyarch.testing.GitRepo g = io.polyarch.testing.GitRepo.init(repo);
+        String older = g.commit("one");
+        Files.writeString(repo.resolve("main.c"), "int main() { return 3; }\n");
+        String newer = g.commit("two");
+        String yaml = "destination: {registry: {repository: localhost:5000/team/order}}\ntagRules: [latest, commit-short]\n";
+        checkoutOverride = new GitSource.Checkout(repo, newer, "main", List.of(), false, null);
+        RunReport second = run(yaml, true, false);
+        assertTrue(second.ok(), second.failure());
+        checkoutOverride = new GitSource.Checkout(repo, older, "main", List.of(), false, null);
+        RunReport first = run(yaml, true, false);
+        assertTrue(first.ok(), first.failure());
+        assertEquals(List.of("latest"), first.tagsKept());
+        assertTrue(first.notes().stream().anyMatch(n -> n.contains("latest") && n.contains(newer.substring(0, 8)) && n.contains("newer")), first.notes().toString());
+        try (ContentStore s = new LayoutStores(dir.resolve("registries")).open(StoreRef.parse("localhost:5000/team/order"), false)) {
+            assertEquals(second.index().digest(), s.getManifest("latest").orElseThrow().digest(), "latest stays at the newer commit's index");
+            assertEquals(first.index().digest(), s.getManifest(older.substring(0, 8)).orElseThrow().digest(), "the older commit's own tag is written");
+            ImageIndex now = (ImageIndex) s.getManifest("latest").orElseThrow().parse();
+            for (Descriptor child : now.manifests()) {
+                assertEquals(child.digest(), s.getManifest("latest-" + child.platform().architecture()).orElseThrow().digest(), "arch tags agree with latest");
+            }
+        }
+        // a tag whose index names a commit this checkout does not have (another clone's) moves as before
+        checkoutOverride = new GitSource.Checkout(repo, COMMIT, "main", List.of(), false, null);
+        RunReport foreign = run(yaml, true, false);
+        checkoutOverride = new GitSource.Checkout(repo, older, "main", List.of(), false, null);
+        RunReport again = run(yaml, true, false);
+        assertEquals(List.of(), again.tagsKept());
+        try (ContentStore s = new LayoutStores(dir.resolve("registries")).open(StoreRef.parse("localhost:5000/team/order"), false)) {
+            assertNotEquals(foreign.index().digest(), again.index().digest());
+            assertEquals(again.index().digest(), s.getManifest("latest").orElseThrow().digest());
         }
     }
 }
