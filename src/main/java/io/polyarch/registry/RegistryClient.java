@@ -132,8 +132,39 @@ public final class RegistryClient implements ContentStore {
         }
     }
 
+    /**
+     * Uploads of one blob to this repository under way: a second push of the same digest (two platforms' SOCI
+     * indexes share their empty config) waits for the first instead of racing it. Two concurrent uploads of one
+     * digest left distribution 2.8 without the blob now and then (the manifest naming it refused as
+     * MANIFEST_BLOB_UNKNOWN).
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Digest, java.util.concurrent.CompletableFuture<Void>> uploading =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     @Override
     public void putBlob(Descriptor d, BlobSource source) throws StoreException {
+        var mine = new java.util.concurrent.CompletableFuture<Void>();
+        var theirs = uploading.putIfAbsent(d.digest(), mine);
+        if (theirs != null) {
+            try {
+                theirs.join();
+                return;
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException failed) {
+                // the other push failed: this one tries on its own
+            }
+        }
+        try {
+            putBlobOnce(d, source);
+            mine.complete(null);
+        } catch (StoreException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            uploading.remove(d.digest(), mine);
+        }
+    }
+
+    private void putBlobOnce(Descriptor d, BlobSource source) throws StoreException {
         String action = "push blob " + d.digest() + " to " + repo.name();
         if (statBlob(d.digest()).isPresent()) return;
         int attempt = 1;
