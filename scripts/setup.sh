@@ -104,6 +104,18 @@ if [ ! -s "$FIXTURES/aws-service-spec-$SPEC_VERSION/db.json.gz" ]; then
   rm -rf "$tmp"
   log "CloudFormation resource spec in $FIXTURES/aws-service-spec-$SPEC_VERSION"
 fi
+# GitHub's own workflow parser (@actions/workflow-parser, from the npm registry), which the export tests run on the
+# workflows polyarch writes; its JSON imports get the `with { type: "json" }` that Node 20 wants
+WFP_VERSION=0.3.61
+if [ ! -f "$FIXTURES/workflow-parser-$WFP_VERSION/node_modules/@actions/workflow-parser/package.json" ]; then
+  command -v npm >/dev/null || { log "npm is needed to fetch @actions/workflow-parser (apt-get install npm, or Node.js)"; exit 1; }
+  mkdir -p "$FIXTURES/workflow-parser-$WFP_VERSION"
+  (cd "$FIXTURES/workflow-parser-$WFP_VERSION" && npm install --silent --no-audit --no-fund "@actions/workflow-parser@$WFP_VERSION" >/dev/null)
+  grep -rl 'from "[^"]*\.json";' "$FIXTURES/workflow-parser-$WFP_VERSION/node_modules/@actions" | while read -r f; do
+    sed -i -E 's/from "([^"]*\.json)";/from "\1" with { type: "json" };/' "$f"
+  done
+  log "@actions/workflow-parser $WFP_VERSION in $FIXTURES/workflow-parser-$WFP_VERSION"
+fi
 # Docker 26 beside the default engine, with the containerd image store and with the classic one (scripts/engines.sh)
 if [ "$(id -u)" -eq 0 ] || [ -f "${POLYARCH_ENGINES:-/opt/polyarch-engines}/engines.env" ]; then
   bash "$ROOT/scripts/engines.sh"

@@ -38,6 +38,7 @@ class ArchitectureTest {
             Map.entry("registry", Set.of("oci", "store", "registry.http", "registry.auth")),
             Map.entry("layout", Set.of("oci", "store")),
             Map.entry("sign", Set.of("oci", "store")),
+            Map.entry("ci", Set.of("oci", "store", "tags", "pipeline.spec")),
             Map.entry("build", Set.of("oci", "store")),
             Map.entry("build.docker", Set.of("oci", "store", "layout", "build", "tar")),
             Map.entry("build.buildah", Set.of("oci", "store", "layout", "build")),
@@ -50,7 +51,7 @@ class ArchitectureTest {
             Map.entry("aws", Set.of("git", "oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "tags", "pipeline.spec",
                     "pipeline.plan", "pipeline.run", "sign")),
             Map.entry("cli", Set.of("aws", "oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker",
-                    "build.buildah", "tags", "pipeline.spec", "pipeline.plan", "pipeline.run", "soci", "git", "sign")));
+                    "build.buildah", "tags", "pipeline.spec", "pipeline.plan", "pipeline.run", "soci", "git", "sign", "ci")));
 
     static JavaClasses classes;
 

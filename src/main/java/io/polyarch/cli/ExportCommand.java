@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 @Command(name = "export", description = "Render the pipeline for another CI system.", mixinStandardHelpOptions = true,
-        subcommands = ExportCommand.CodebuildBatch.class)
+        subcommands = {ExportCommand.CodebuildBatch.class, ExportCommand.GithubActions.class, ExportCommand.GitlabCi.class})
 final class ExportCommand extends GroupCommand {
 
     @Command(name = "codebuild-batch", mixinStandardHelpOptions = true,
@@ -23,6 +23,40 @@ final class ExportCommand extends GroupCommand {
         @Override
         public Integer call() throws Exception {
             output.write(ctx, BatchBuildspec.render(config.load(ctx), config.inRepo(ctx)), "CodeBuild batch buildspec");
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "github-actions", mixinStandardHelpOptions = true,
+            description = {"Write a GitHub Actions workflow: a job per platform on its native runner (ubuntu-24.04, ubuntu-24.04-arm) running",
+                    "polyarch run --platform P --no-publish, then a publish job (--reuse-only) that needs them. Run it at the repository root."})
+    static final class GithubActions extends ContextCommand implements Callable<Integer> {
+        @Mixin
+        RepoConfig config;
+
+        @Mixin
+        RepoConfig.Output output;
+
+        @Override
+        public Integer call() throws Exception {
+            output.write(ctx, io.polyarch.ci.GithubWorkflow.render(config.load(ctx), config.inRepo(ctx)), "GitHub Actions workflow");
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "gitlab-ci", mixinStandardHelpOptions = true,
+            description = {"Write a .gitlab-ci.yml: a job per platform on a runner of its architecture with Docker-in-Docker, running",
+                    "polyarch run --platform P --no-publish, then a publish job (--reuse-only) that needs them. Run it at the repository root."})
+    static final class GitlabCi extends ContextCommand implements Callable<Integer> {
+        @Mixin
+        RepoConfig config;
+
+        @Mixin
+        RepoConfig.Output output;
+
+        @Override
+        public Integer call() throws Exception {
+            output.write(ctx, io.polyarch.ci.GitlabPipeline.render(config.load(ctx), config.inRepo(ctx)), "GitLab CI pipeline");
             return Main.OK;
         }
     }

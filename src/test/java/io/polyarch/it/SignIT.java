@@ -229,4 +229,28 @@ class SignIT {
             assertEquals(before, raw(repo + ":latest").toString(), "latest did not move");
         }
     }
+
+    @Test
+    void withSociV2TheAnnotatedImagesTheIndexListsAreTheOnesSignedAndAttested(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/signed/soci";
+        GitRepo g = app(tmp.resolve("src"), repo, "sign: {key: " + keys.resolve("cosign.key") + "}\nsoci: {minLayerSize: 1KiB, spanSize: 64KiB}");
+        g.commit("first");
+        Path json = tmp.resolve("run.json");
+        var r = Cli.run(Map.of("COSIGN_PASSWORD", PASSWORD), "run", "--source", g.dir().toString(), "--json", json.toString());
+        assertEquals(0, r.code(), r.toString());
+        JsonNode idx = raw(repo + ":latest");
+        String pub = keys.resolve("cosign.pub").toString();
+        int images = 0;
+        for (JsonNode m : idx.path("manifests")) {
+            if (m.has("artifactType")) continue; // the SOCI indexes listed beside the images
+            assertTrue(raw(repo + "@" + m.path("digest").asText()).path("annotations").has("com.amazon.soci.index-digest"), "the annotated image");
+            images++;
+            String child = repo + "@" + m.path("digest").asText();
+            assertEquals(0, verify(pub, child).code(), "the annotated image is signed: " + verify(pub, child));
+            assertEquals(0, verifyAttestation(pub, child).code(), "and attested: " + verifyAttestation(pub, child));
+        }
+        assertEquals(2, images, idx.toString());
+        var pv = Cli.run("verify", repo + ":latest", "--key", pub);
+        assertEquals(0, pv.code(), pv.toString());
+    }
 }

@@ -105,6 +105,7 @@ final class Attester {
             if (c.reused == null && !listed.equals(c.manifest.digest())) provenance(v, jobs.get(cell.name()), c, listed);
             else copyProvenance(c.manifest.digest(), listed);
             sign(listed);
+            if (c.sociIndex != null) sign(c.sociIndex.digest()); // every entry, as cosign sign --recursive
         }
         sign(index.digest());
     }

@@ -1,0 +1,57 @@
+package io.polyarch.ci;
+
+import io.polyarch.oci.Platform;
+import io.polyarch.pipeline.spec.PipelineSpec;
+import io.polyarch.tags.TagRule;
+
+import java.util.List;
+
+/**
+ * What the CI exports share: one job per platform on a runner of its own architecture where the CI system has one
+ * (amd64, arm64), else on an x86 runner under QEMU; the same two polyarch commands as the CodeBuild export
+ * ({@code run --platform P --no-publish}, then {@code run --reuse-only}); and how polyarch gets onto the runner: its
+ * release jar (a JRE 21 is all it needs), from {@code POLYARCH_JAR_URL}.
+ */
+final class CiTargets {
+    /** The release jar, unless the repository says otherwise (a mirror, a file for a self-hosted runner). */
+    static final String DEFAULT_JAR_URL = "https://github.com/polyarch/polyarch/releases/latest/download/polyarch.jar";
+
+    private CiTargets() {
+    }
+
+    record Cell(Platform platform, boolean nativeRunner, String arch) {
+    }
+
+    static List<Cell> cells(PipelineSpec spec) {
+        return spec.platforms().stream().map(p -> {
+            boolean nat = p.os().equals("linux") && (p.architecture().equals("amd64") || p.architecture().equals("arm64") && p.variant() == null);
+            return new Cell(p, nat, p.architecture() + (p.variant() == null ? "" : p.variant()));
+        }).toList();
+    }
+
+    /** Whether a semver rule is used anywhere: then tags {@code v*} trigger the pipeline as well. */
+    static boolean semver(PipelineSpec spec) {
+        return spec.variants().stream().flatMap(v -> v.tagRules().stream()).anyMatch(r -> r instanceof TagRule.Semver
+                || r instanceof TagRule.Template t && t.text().contains("{semver}"));
+    }
+
+    static String branch(PipelineSpec spec) {
+        return spec.github() != null && spec.github().branch() != null ? spec.github().branch() : "main";
+    }
+
+    /** The registry host of the destination, or null for ECR (which is logged into another way) or a layout. */
+    static String registryHost(PipelineSpec spec) {
+        if (spec.destination() instanceof PipelineSpec.Target t && t.ref() instanceof io.polyarch.store.StoreRef.Registry r) {
+            return r.reference().registry();
+        }
+        return null;
+    }
+
+    static boolean ecr(PipelineSpec spec) {
+        return spec.destination() instanceof PipelineSpec.Ecr;
+    }
+
+    static String ecrRegion(PipelineSpec spec) {
+        return spec.destination() instanceof PipelineSpec.Ecr e && e.region() != null ? e.region() : null;
+    }
+}
