@@ -52,6 +52,7 @@ final class CellPreparer {
         int vi = 0;
         for (Plan.Variant v : plan.variants()) {
             vi++;
+            noteGitInContext(plan.context(), v);
             for (Plan.Cell c : v.cells()) {
                 Builder b = engines.forPlatform(c.platform());
                 checkEmulation(v.dockerfile(), c.platform(), b, vi == 1);
@@ -60,6 +61,18 @@ final class CellPreparer {
             }
         }
         return jobs;
+    }
+
+    /**
+     * A context with {@code .git} in it (the repository root, no {@code .dockerignore} entry) is sent to the builder
+     * whole, and {@code .git} differs between two clones of one commit and between commits: build keys then match
+     * neither on the next commit nor between the platform jobs and the publish job of a CI export.
+     */
+    private void noteGitInContext(Path context, Plan.Variant v) throws IOException {
+        if (!Files.isDirectory(context.resolve(".git"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        if (io.polyarch.build.BuildContext.of(context, v.dockerfilePath()).excluded(".git")) return;
+        listener.note("the build context includes .git (not in .dockerignore): it is part of every build key, so no image is reused "
+                + "across commits or clones (CI jobs); add .git to .dockerignore unless the image needs it");
     }
 
     /** A foreign platform whose Dockerfile runs programs on the target needs emulation: here, a binfmt handler. */
