@@ -83,6 +83,15 @@ public final class DagRunner {
         this.options = options;
     }
 
+    /** Stops these jobs: each is interrupted if it runs, or gives up at once when it begins. */
+    private static void stop(java.util.Set<String> ids, java.util.Set<String> stopped, Map<String, Thread> threads) {
+        for (String id : ids) {
+            stopped.add(id);
+            Thread t = threads.get(id);
+            if (t != null) t.interrupt();
+        }
+    }
+
     public <T> Result run(Dag<T> dag, Work<T> work, Listener listener) throws InterruptedException {
         Map<String, State> state = new LinkedHashMap<>();
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
@@ -92,6 +101,10 @@ public final class DagRunner {
         }
         LinkedBlockingQueue<Done> done = new LinkedBlockingQueue<>();
         Map<String, Future<?>> running = new LinkedHashMap<>();
+        // A job is stopped through its own thread, never by cancelling its future: a future cancelled before its task
+        // began would never report, and this loop would wait for it forever.
+        Map<String, Thread> threads = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Set<String> stopped = java.util.concurrent.ConcurrentHashMap.newKeySet();
         boolean cancelling = false;
         boolean interrupted = false;
         // Platform threads: jobs are long blocking builds and processes.
@@ -109,10 +122,15 @@ public final class DagRunner {
                         long start = System.nanoTime();
                         running.put(id, pool.submit(() -> {
                             Throwable error = null;
+                            threads.put(id, Thread.currentThread());
+                            Thread.interrupted(); // an interrupt meant for the thread's previous job
                             try {
+                                if (stopped.contains(id)) throw new InterruptedException("stopped before it began");
                                 work.run(job);
                             } catch (Throwable t) {
                                 error = t;
+                            } finally {
+                                threads.remove(id);
                             }
                             done.add(new Done(id, error, System.nanoTime() - start));
                         }));
@@ -130,7 +148,7 @@ public final class DagRunner {
                         // stopped from outside: cancel what runs, start nothing more, wait for the running jobs to end
                         interrupted = true;
                         cancelling = true;
-                        for (Future<?> f : running.values()) f.cancel(true);
+                        stop(running.keySet(), stopped, threads);
                         continue;
                     }
                 }
@@ -156,7 +174,7 @@ public final class DagRunner {
                 if (s == State.FAILED) {
                     if (options.fastFail() && !cancelling) {
                         cancelling = true;
-                        for (Future<?> f : running.values()) f.cancel(true);
+                        stop(running.keySet(), stopped, threads);
                     } else {
                         skipDependents(dag, d.id(), state, outcomes, listener);
                     }
@@ -177,7 +195,7 @@ public final class DagRunner {
                 }
             }
         } catch (InterruptedException e) {
-            for (Future<?> f : running.values()) f.cancel(true);
+            stop(running.keySet(), stopped, threads);
             throw e;
         } finally {
             pool.shutdownNow();
