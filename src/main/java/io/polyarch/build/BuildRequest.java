@@ -30,14 +30,16 @@ import java.util.function.Supplier;
  * @param baseLayers   the layers of the image's base, diff_id to its compressed blob in the base's repository, asked
  *                     for when the export reaches them: a builder that exports layers itself names those blobs instead
  *                     of compressing the layers again (the push then mounts or copies them from the base); none when null
+ * @param extras       --no-cache, --network, --secret (see {@link BuildExtras})
  * @param localImage   the image must also be left in the engine (test commands run in it); a builder that can hand the image
  *                     over without storing it in the engine (BuildKit's OCI exporter) does so only when this is false
  */
 public record BuildRequest(Path context, Path dockerfile, Platform platform, Map<String, String> buildArgs, String target,
                            Path scratch, String name, boolean insecureBases, boolean serialize, boolean oci, Map<String, String> labels,
                            String cacheFrom, Supplier<Optional<BlobUpload>> uploads, Supplier<Map<Digest, Descriptor>> baseLayers,
-                           boolean localImage) {
+                           boolean localImage, BuildExtras extras) {
     public BuildRequest {
+        if (extras == null) extras = BuildExtras.NONE;
         buildArgs = Map.copyOf(buildArgs);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         if (uploads == null) uploads = Optional::empty;
@@ -46,6 +48,6 @@ public record BuildRequest(Path context, Path dockerfile, Platform platform, Map
 
     public BuildRequest withBaseLayers(Supplier<Map<Digest, Descriptor>> layers) {
         return new BuildRequest(context, dockerfile, platform, buildArgs, target, scratch, name, insecureBases, serialize, oci, labels,
-                cacheFrom, uploads, layers, localImage);
+                cacheFrom, uploads, layers, localImage, extras);
     }
 }

@@ -18,6 +18,11 @@ public interface Builder extends AutoCloseable {
     boolean usesLocalEmulation();
 
     /** True when two builds on this engine can race on a shared base tag unless their FROMs are pinned by digest. */
+    /** Whether this engine can give a build {@code --secret}s and {@code --network} (the classic docker builder cannot). */
+    default boolean supportsBuildKitOptions() {
+        return true;
+    }
+
     boolean needsPinnedBases();
 
     BuildOutput build(BuildRequest request, BuildLog log) throws BuildException, InterruptedException;

@@ -35,6 +35,7 @@ public final class LogTail implements BuildLog {
         List<String> out = new java.util.ArrayList<>();
         req.buildArgs().forEach((k, v) -> out.addAll(List.of("--build-arg", k + "=" + v)));
         if (req.target() != null) out.addAll(List.of("--target", req.target()));
+        out.addAll(req.extras().flags());
         new java.util.TreeMap<>(req.labels()).forEach((k, v) -> out.addAll(List.of("--label", k + "=" + v)));
         out.add(req.context().toString());
         return out;

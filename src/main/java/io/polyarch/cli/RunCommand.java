@@ -41,6 +41,9 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
     @Option(names = "--rebuild", description = "Build every platform even when the destination has an image with the same build key.")
     boolean rebuild;
 
+    @picocli.CommandLine.Mixin
+    BuildFlags buildFlags;
+
     @Option(names = "--no-publish", description = "Build, test and push only; publish no index (one CodeBuild job per platform does this).")
     boolean noPublish;
 
@@ -80,6 +83,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
             throw new InvalidInputException("--executor codebuild takes neither --no-publish, --reuse-only nor --rebuild");
         }
         if (rebuild && reuseOnly) throw new InvalidInputException("--rebuild and --reuse-only exclude each other");
+        if (buildFlags.noCache && reuseOnly) throw new InvalidInputException("--no-cache and --reuse-only exclude each other");
         try (GitSource.Checkout checkout = checkout()) {
             try {
                 return run(checkout, onCodeBuild);
@@ -102,7 +106,19 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         return io.polyarch.aws.KmsSigner.open(s.kms(), ctx.env);
     }
 
+    /** Where secrets from the environment are written for this run (made only when there is one). */
+    private Path secretsDir;
+
     private int run(GitSource.Checkout checkout, boolean onCodeBuild) throws Exception {
+        secretsDir = tmp().resolve("polyarch-secrets-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            return runChecked(checkout, onCodeBuild);
+        } finally {
+            BuildFlags.remove(secretsDir);
+        }
+    }
+
+    private int runChecked(GitSource.Checkout checkout, boolean onCodeBuild) throws Exception {
         PipelineSpec configured = spec(checkout);
         EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m));
         try (DestinationResolver.Resolved dest = resolver.resolve(configured);
@@ -112,7 +128,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
             Plan plan = PlanBuilder.build(spec, checkout, !noPublish);
             Terminal term = new Terminal(ctx, registry.quiet);
             RunOptions opts = new RunOptions(ctx.libraryEnv(), Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp(),
-                    registry.jobs, rebuild, !noPublish, reuseOnly, signer(spec, resolver));
+                    registry.jobs, rebuild || buildFlags.noCache, !noPublish, reuseOnly, signer(spec, resolver), buildFlags.extras(ctx.env, secretsDir));
             LocalExecutor local = new LocalExecutor(stores, opts, term, Engines.Factory.local(new ProcessCommandRunner(), ctx.libraryEnv(), ctx.host()),
                     ctx.host());
             Executor exec = local;

@@ -244,6 +244,11 @@ public final class DockerBuilder implements Builder {
     }
 
     @Override
+    public boolean supportsBuildKitOptions() {
+        return mode != Mode.LEGACY;
+    }
+
+    @Override
     public BuildOutput build(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
         if (buildxBuilder != null) {
             if (req.localImage()) {
@@ -272,7 +277,7 @@ public final class DockerBuilder implements Builder {
         Path iidFile = req.scratch().resolve("iid");
         cmd.addAll(List.of("--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString(), "-t", req.name(),
                 "--iidfile", iidFile.toString()));
-        if (req.cacheFrom() != null && mode != Mode.LEGACY) {
+        if (req.cacheFrom() != null && mode != Mode.LEGACY && !req.extras().noCache()) {
             // BuildKit's inline cache: the image records its layer cache in its config, and the next build of this
             // platform can take unchanged steps from it in the registry (a missing ref is only a warning)
             cmd.addAll(List.of("--cache-from", req.cacheFrom(), "--build-arg", "BUILDKIT_INLINE_CACHE=1"));
@@ -321,7 +326,9 @@ public final class DockerBuilder implements Builder {
         if (buildxBuilder != null) cmd.addAll(List.of("--builder", buildxBuilder));
         cmd.addAll(List.of("--progress=plain", "--provenance=false", "--sbom=false",
                 "--output", "type=oci,dest=-,compression=uncompressed", "--pull", "--platform", req.platform().toString(), "-f", req.dockerfile().toString()));
-        if (req.cacheFrom() != null) cmd.addAll(List.of("--cache-from", req.cacheFrom(), "--build-arg", "BUILDKIT_INLINE_CACHE=1"));
+        if (req.cacheFrom() != null && !req.extras().noCache()) {
+            cmd.addAll(List.of("--cache-from", req.cacheFrom(), "--build-arg", "BUILDKIT_INLINE_CACHE=1"));
+        }
         cmd.addAll(LogTail.argsAndContext(req));
         LogTail tail = new LogTail(log);
         Path layoutDir = req.scratch().resolve("layout");

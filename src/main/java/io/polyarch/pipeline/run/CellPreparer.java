@@ -55,6 +55,11 @@ final class CellPreparer {
             noteGitInContext(plan.context(), v);
             for (Plan.Cell c : v.cells()) {
                 Builder b = engines.forPlatform(c.platform());
+                if (!b.supportsBuildKitOptions() && (!opts.extras().secrets().isEmpty() || opts.extras().network() != null)) {
+                    throw new RunFailedException(io.polyarch.error.PolyarchException.Kind.USAGE, c.platform() + ": " + b.describe()
+                            + " cannot take --secret or --network (the classic builder has neither); use BuildKit (docker with buildx, "
+                            + "DOCKER_BUILDKIT) or buildah");
+                }
                 checkEmulation(v.dockerfile(), c.platform(), b, vi == 1);
                 Path scratch = Files.createDirectories(runDir.resolve(vi + "-" + c.platform().key().replace('/', '-')));
                 jobs.put(c.name(), job(plan, v, c, b, scratch));
@@ -114,7 +119,7 @@ final class CellPreparer {
         BuildRequest req = new BuildRequest(plan.context(), dockerfile, c.platform(), c.buildArgs(), v.spec().target(), scratch, name,
                 pinned.insecure(), serialize, dest instanceof StoreRef.Layout, labels,
                 dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v.spec(), c.arch())).toString() : null,
-                uploads, null, spec.test() != null);
+                uploads, null, spec.test() != null, opts.extras());
         return new CellJob(c, b, req, pinned.finalBase(df, v.spec().target()), spec.test(), key, v.annotations(), pinned.lines());
     }
 

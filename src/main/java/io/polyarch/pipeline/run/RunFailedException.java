@@ -5,4 +5,9 @@ public final class RunFailedException extends io.polyarch.error.PolyarchExceptio
     public RunFailedException(String message) {
         super(Kind.FAILURE, message, null);
     }
+
+    /** A run that cannot start for a reason of its options (exit 2), such as a flag the engine cannot honour. */
+    public RunFailedException(Kind kind, String message) {
+        super(kind, message, null);
+    }
 }

@@ -117,6 +117,35 @@ class SpecLoaderTest {
     }
 
     @Test
+    void labelsAnnotationsProvenanceAndSigningFromTheFileAndTheFlags() throws Exception {
+        String yaml = """
+                labels: {org.example.team: payments, org.example.tier: gold}
+                annotations: {org.example.build: "{branch}-{commit-short}"}
+                provenance: false
+                sign: {kms: "awskms:///alias/polyarch-signing"}
+                """;
+        PipelineSpec file = SpecLoader.parse("polyarch.yaml", yaml, SpecLoader.Overrides.none());
+        assertEquals(Map.of("org.example.team", "payments", "org.example.tier", "gold"), file.metadata().labels());
+        assertEquals("{branch}-{commit-short}", file.metadata().annotations().get("org.example.build"));
+        assertFalse(file.metadata().provenance());
+        assertEquals("awskms:///alias/polyarch-signing", file.metadata().sign().kms());
+        PipelineSpec flags = SpecLoader.parse("polyarch.yaml", yaml, new SpecLoader.Overrides(null, List.of(), Map.of(), null, null, null, null, null,
+                List.of(), Map.of("org.example.tier", "silver"), Map.of("org.opencontainers.image.title", "Shop"), "/keys/cosign.key"));
+        assertEquals(Map.of("org.example.team", "payments", "org.example.tier", "silver"), flags.metadata().labels(), "--label replaces one key");
+        assertEquals("Shop", flags.metadata().annotations().get("org.opencontainers.image.title"));
+        assertEquals("/keys/cosign.key", flags.metadata().sign().key(), "--sign-key replaces sign:");
+        ConfigException both = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "sign: {key: a.key, kms: 'awskms:///alias/x'}\n", SpecLoader.Overrides.none()));
+        assertTrue(both.getMessage().contains("exactly one of key"), both.getMessage());
+        ConfigException badKms = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "sign: {kms: 'gcpkms://projects/x'}\n", SpecLoader.Overrides.none()));
+        assertTrue(badKms.getMessage().startsWith("polyarch.yaml:1"), badKms.getMessage());
+        ConfigException badFlag = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", "{}", new SpecLoader.Overrides(null,
+                List.of(), Map.of(), null, null, null, null, null, List.of(), Map.of("bad key", "x"), Map.of(), null)));
+        assertTrue(badFlag.getMessage().startsWith("--label: 'bad key' is not a label or annotation key"), badFlag.getMessage());
+    }
+
+    @Test
     void hostileConfigsAreRefusedWithThePlaceNamed() {
         // an alias would otherwise become its anchor's name: a tag 's' published
         ConfigException alias = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",

@@ -1,0 +1,87 @@
+package io.polyarch.cli;
+
+import io.polyarch.build.BuildExtras;
+import io.polyarch.ops.InvalidInputException;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code --secret}, {@code --no-cache} and {@code --network} of {@code run}, as docker buildx takes them. A secret from
+ * the environment ({@code env=VAR}) is written to a file of this run's own (mode 0600 in a 0700 directory), removed
+ * when the run ends; its value is never printed and is in no build key.
+ */
+final class BuildFlags {
+    @Option(names = "--secret", paramLabel = "id=ID,src=FILE|env=VAR",
+            description = "A build secret for RUN --mount=type=secret,id=ID (repeatable). It reaches no layer, log, summary or build key; a changed secret does not rebuild.")
+    List<String> secrets = new ArrayList<>();
+
+    @Option(names = "--no-cache", description = "Build every step again: no layer cache, no registry cache, no reuse by build key (implies --rebuild).")
+    boolean noCache;
+
+    @Option(names = "--network", paramLabel = "default|none|host", description = "The network for RUN steps.")
+    String network;
+
+    /** The extras, with secrets from the environment written under {@code dir} (which the caller removes). */
+    BuildExtras extras(Map<String, String> env, Path dir) throws InvalidInputException, IOException {
+        if (network != null && !BuildExtras.NETWORKS.contains(network)) {
+            throw new InvalidInputException("--network '" + network + "': expected one of " + String.join(", ", BuildExtras.NETWORKS));
+        }
+        List<BuildExtras.Secret> out = new ArrayList<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (String s : secrets) {
+            String id = null;
+            String src = null;
+            String var = null;
+            for (String part : s.split(",")) {
+                int eq = part.indexOf('=');
+                String k = eq < 0 ? part : part.substring(0, eq);
+                String v = eq < 0 ? "" : part.substring(eq + 1);
+                switch (k) {
+                    case "id" -> id = v;
+                    case "src", "source" -> src = v;
+                    case "env" -> var = v;
+                    case "type" -> {
+                        if (!v.equals("file") && !v.equals("env")) throw new InvalidInputException("--secret '" + s + "': type is file or env");
+                    }
+                    default -> throw new InvalidInputException("--secret '" + s + "': unknown key '" + k + "'; expected id=ID,src=FILE or id=ID,env=VAR");
+                }
+            }
+            if (id == null || !id.matches("[A-Za-z0-9_.-]{1,128}")) throw new InvalidInputException("--secret '" + s + "': give id=ID (letters, digits, '_', '.', '-')");
+            if (!ids.add(id)) throw new InvalidInputException("--secret: id " + id + " is given twice");
+            if ((src == null) == (var == null)) throw new InvalidInputException("--secret id=" + id + ": give exactly one of src=FILE or env=VAR");
+            Path file;
+            if (src != null) {
+                file = Path.of(src).toAbsolutePath();
+                if (!Files.isRegularFile(file) || !Files.isReadable(file)) throw new InvalidInputException("--secret id=" + id + ": no readable file " + src);
+            } else {
+                String value = env.get(var);
+                if (value == null) throw new InvalidInputException("--secret id=" + id + ": the environment variable " + var + " is not set");
+                if (!Files.isDirectory(dir)) Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                file = dir.resolve(id);
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(file, value, StandardCharsets.UTF_8);
+            }
+            out.add(new BuildExtras.Secret(id, file));
+        }
+        return new BuildExtras(noCache, network, out);
+    }
+
+    static void remove(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a private temp directory left behind; it holds at most the secrets of this run, mode 0600
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.polyarch.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.polyarch.oci.OciJson;
+import io.polyarch.registry.Registries;
+import io.polyarch.registry.RegistryOptions;
+import io.polyarch.registry.auth.CredentialProvider;
+import io.polyarch.testing.Cli;
+import io.polyarch.testing.GitRepo;
+import io.polyarch.testing.TestImages;
+import io.polyarch.testing.TestRegistry;
+import io.polyarch.testing.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code --secret}, {@code --no-cache} and {@code --network} on docker (BuildKit) and buildah: a build reads the secret,
+ * and the secret is in no layer of the published images, no log line, no summary and no provenance; the classic
+ * builder refuses what it cannot do, with exit 2.
+ */
+class BuildFeaturesIT {
+    static final String SECRET = "s3cr3t-Value-that-must-not-leak";
+    static TestRegistry reg;
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        reg = TestRegistry.plain();
+        try (Registries r = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
+            base = TestImages.publishBase(reg, r);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        reg.close();
+    }
+
+    static GitRepo app(Path dir, String builder) {
+        GitRepo g = GitRepo.init(dir).write("Dockerfile", """
+                ARG BASE
+                FROM ${BASE}
+                RUN --mount=type=secret,id=token sh -c 'test "$(cat /run/secrets/token)" = "%s" && echo seen > /secret-was-there'
+                """.formatted(SECRET)).write(".dockerignore", ".git\n").write("polyarch.yaml", "builder: " + builder + "\n");
+        g.commit("secret");
+        return g;
+    }
+
+    /** Every byte of every layer of every image under the tag, uncompressed, as text. */
+    static String allLayers(String ref, Path dir) throws Exception {
+        Tools.run(List.of("skopeo", "copy", "--all", "--src-tls-verify=false", "docker://" + ref, "dir:" + dir)).requireOk("skopeo copy");
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                byte[] b = Files.readAllBytes(f);
+                if (b.length > 2 && (b[0] & 0xff) == 0x1f && (b[1] & 0xff) == 0x8b) {
+                    try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(b))) {
+                        in.transferTo(all);
+                    }
+                } else {
+                    all.write(b);
+                }
+            }
+        }
+        return all.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"docker", "buildah"})
+    void aSecretReachesTheBuildAndNothingElse(String builder, @TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/features/secret-" + builder;
+        GitRepo g = app(tmp.resolve("src"), builder);
+        Path json = tmp.resolve("run.json");
+        var r = Cli.run(Map.of("TOKEN_FOR_BUILD", SECRET), "run", "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base,
+                "--secret", "id=token,env=TOKEN_FOR_BUILD", "--json", json.toString());
+        assertEquals(0, r.code(), r.toString());
+        String everything = r.out() + r.err() + Files.readString(json) + allLayers(repo + ":latest", Files.createDirectories(tmp.resolve("pulled")));
+        assertTrue(everything.contains("secret-was-there"), "the build saw the secret (its RUN step checked it)");
+        assertFalse(everything.contains(SECRET), "the secret is in no layer, config, log, summary or provenance");
+        var att = Tools.run(List.of("skopeo", "list-tags", "--tls-verify=false", "docker://" + repo)).out();
+        assertTrue(att.contains(".att"), "provenance written: " + att);
+
+        // the same from a file; and a second run with --no-cache builds again although the build key is the same
+        Path file = tmp.resolve("token.txt");
+        Files.writeString(file, SECRET);
+        var again = Cli.run(Map.of(), "run", "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base,
+                "--secret", "id=token,src=" + file, "--no-cache", "--network", "none", "--json", json.toString());
+        assertEquals(0, again.code(), again.toString());
+        JsonNode j = OciJson.mapper().readTree(Files.readAllBytes(json));
+        for (JsonNode img : j.path("images")) assertEquals("pushed", img.path("state").asText(), "--no-cache rebuilds: " + j);
+        assertFalse((again.out() + again.err()).contains(SECRET));
+    }
+
+    @Test
+    void badSecretsAndTheClassicBuilderAreUsageErrors(@TempDir Path tmp) throws Exception {
+        GitRepo g = app(tmp.resolve("src"), "{type: docker, docker: {mode: legacy}}");
+        String repo = reg.host() + "/features/legacy";
+        var classic = Cli.run(Map.of("T", SECRET), "run", "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base,
+                "--secret", "id=token,env=T");
+        assertEquals(2, classic.code(), classic.toString());
+        assertTrue(classic.err().contains("cannot take --secret"), classic.toString());
+        var unset = Cli.run(Map.of(), "run", "--source", g.dir().toString(), "--to", repo, "--secret", "id=token,env=POLYARCH_NO_SUCH_VAR");
+        assertEquals(2, unset.code(), unset.toString());
+        assertTrue(unset.err().contains("POLYARCH_NO_SUCH_VAR is not set"), unset.toString());
+        var both = Cli.run(Map.of(), "run", "--source", g.dir().toString(), "--to", repo, "--secret", "id=token");
+        assertEquals(2, both.code(), both.toString());
+        var net = Cli.run(Map.of(), "run", "--source", g.dir().toString(), "--to", repo, "--network", "bridge0");
+        assertEquals(2, net.code(), net.toString());
+        assertFalse(RunIT.tagExists(repo + ":latest"));
+    }
+}
