@@ -30,7 +30,7 @@ public record BuildExtras(boolean noCache, String network, List<Secret> secrets)
     public List<String> flags() {
         List<String> out = new java.util.ArrayList<>();
         if (noCache) out.add("--no-cache");
-        if (network != null) out.addAll(List.of("--network", network));
+        if (network != null && !network.equals("default")) out.addAll(List.of("--network", network));
         for (Secret s : secrets) out.addAll(List.of("--secret", "id=" + s.id() + ",src=" + s.file()));
         return out;
     }

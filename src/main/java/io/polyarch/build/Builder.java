@@ -18,9 +18,9 @@ public interface Builder extends AutoCloseable {
     boolean usesLocalEmulation();
 
     /** True when two builds on this engine can race on a shared base tag unless their FROMs are pinned by digest. */
-    /** Whether this engine can give a build {@code --secret}s and {@code --network} (the classic docker builder cannot). */
-    default boolean supportsBuildKitOptions() {
-        return true;
+    /** Why this engine cannot honour these build options (the classic docker builder has no secrets), or empty. */
+    default java.util.Optional<String> cannot(BuildExtras extras) {
+        return java.util.Optional.empty();
     }
 
     boolean needsPinnedBases();

@@ -68,6 +68,15 @@ public final class BuildahBuilder implements Builder {
     }
 
     @Override
+    public java.util.Optional<String> cannot(io.polyarch.build.BuildExtras extras) {
+        if ("none".equals(extras.network())) {
+            return java.util.Optional.of("buildah with --isolation chroot runs RUN steps on the host's network, so it cannot take --network none; "
+                    + "use docker (BuildKit), or --network host");
+        }
+        return java.util.Optional.empty();
+    }
+
+    @Override
     public BuildOutput build(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
         String image = "localhost/" + req.name();
         List<String> cmd = new ArrayList<>(List.of("buildah", "build", "--isolation", "chroot", "--pull", "--layers",

@@ -55,10 +55,9 @@ final class CellPreparer {
             noteGitInContext(plan.context(), v);
             for (Plan.Cell c : v.cells()) {
                 Builder b = engines.forPlatform(c.platform());
-                if (!b.supportsBuildKitOptions() && (!opts.extras().secrets().isEmpty() || opts.extras().network() != null)) {
-                    throw new RunFailedException(io.polyarch.error.PolyarchException.Kind.USAGE, c.platform() + ": " + b.describe()
-                            + " cannot take --secret or --network (the classic builder has neither); use BuildKit (docker with buildx, "
-                            + "DOCKER_BUILDKIT) or buildah");
+                java.util.Optional<String> cannot = b.cannot(opts.extras());
+                if (cannot.isPresent()) {
+                    throw new RunFailedException(io.polyarch.error.PolyarchException.Kind.USAGE, c.platform() + " on " + b.describe() + ": " + cannot.get());
                 }
                 checkEmulation(v.dockerfile(), c.platform(), b, vi == 1);
                 Path scratch = Files.createDirectories(runDir.resolve(vi + "-" + c.platform().key().replace('/', '-')));
