@@ -9,13 +9,19 @@ import java.util.List;
  * summary, provenance or build key).
  *
  * @param network {@code default}, {@code none} or {@code host}; null for the engine's default
+ * @param ssh     {@code --ssh} values: {@code default} (the agent at {@code SSH_AUTH_SOCK}) or {@code ID=PATH} (a socket or key)
  */
-public record BuildExtras(boolean noCache, String network, List<Secret> secrets) {
-    public static final BuildExtras NONE = new BuildExtras(false, null, List.of());
+public record BuildExtras(boolean noCache, String network, List<Secret> secrets, List<String> ssh) {
+    public static final BuildExtras NONE = new BuildExtras(false, null, List.of(), List.of());
     public static final List<String> NETWORKS = List.of("default", "none", "host");
 
     public BuildExtras {
         secrets = List.copyOf(secrets);
+        ssh = ssh == null ? List.of() : List.copyOf(ssh);
+    }
+
+    public BuildExtras(boolean noCache, String network, List<Secret> secrets) {
+        this(noCache, network, secrets, List.of());
     }
 
     /** A build secret: its id and the file that holds it (one polyarch wrote, mode 0600, for a secret from the environment). */
@@ -32,6 +38,7 @@ public record BuildExtras(boolean noCache, String network, List<Secret> secrets)
         if (noCache) out.add("--no-cache");
         if (network != null && !network.equals("default")) out.addAll(List.of("--network", network));
         for (Secret s : secrets) out.addAll(List.of("--secret", "id=" + s.id() + ",src=" + s.file()));
+        for (String s : ssh) out.addAll(List.of("--ssh", s));
         return out;
     }
 }

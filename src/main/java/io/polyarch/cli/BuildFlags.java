@@ -25,6 +25,10 @@ final class BuildFlags {
             description = "A build secret for RUN --mount=type=secret,id=ID (repeatable). It reaches no layer, log, summary or build key; a changed secret does not rebuild.")
     List<String> secrets = new ArrayList<>();
 
+    @Option(names = "--ssh", paramLabel = "default|ID=PATH",
+            description = "An SSH agent socket or key for RUN --mount=type=ssh (repeatable): default is the agent at SSH_AUTH_SOCK.")
+    List<String> ssh = new ArrayList<>();
+
     @Option(names = "--no-cache", description = "Build every step again: no layer cache, no registry cache, no reuse by build key (implies --rebuild).")
     boolean noCache;
 
@@ -73,7 +77,20 @@ final class BuildFlags {
             }
             out.add(new BuildExtras.Secret(id, file));
         }
-        return new BuildExtras(noCache, network, out);
+        for (String s : ssh) {
+            int eq = s.indexOf('=');
+            String id = eq < 0 ? s : s.substring(0, eq);
+            if (!id.matches("[A-Za-z0-9_.-]{1,128}")) throw new InvalidInputException("--ssh '" + s + "': expected default or ID=PATH");
+            if (eq < 0) {
+                String sock = env.get("SSH_AUTH_SOCK");
+                if (sock == null || sock.isBlank()) throw new InvalidInputException("--ssh " + s + ": SSH_AUTH_SOCK is not set (start ssh-agent, or give " + id + "=PATH)");
+            } else {
+                for (String p : s.substring(eq + 1).split(",")) {
+                    if (!Files.exists(Path.of(p))) throw new InvalidInputException("--ssh " + id + ": no such socket or key " + p);
+                }
+            }
+        }
+        return new BuildExtras(noCache, network, out, ssh);
     }
 
     static void remove(Path dir) {

@@ -111,6 +111,33 @@ class BuildFeaturesIT {
         assertFalse((again.out() + again.err()).contains(SECRET));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"docker", "buildah"})
+    void theSshAgentReachesARunStepThatMountsIt(String builder, @TempDir Path tmp) throws Exception {
+        Path sock = tmp.resolve("agent.sock");
+        var agent = Tools.run(List.of("ssh-agent", "-a", sock.toString()), tmp, Map.of(), 30).requireOk("ssh-agent");
+        String pid = agent.out().replaceAll("(?s).*SSH_AGENT_PID=(\\d+).*", "$1");
+        try {
+            Tools.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", tmp.resolve("id").toString()), tmp, Map.of(), 30).requireOk("ssh-keygen");
+            Tools.run(List.of("ssh-add", tmp.resolve("id").toString()), tmp, Map.of("SSH_AUTH_SOCK", sock.toString()), 30).requireOk("ssh-add");
+            GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", """
+                    ARG BASE
+                    FROM ${BASE}
+                    RUN --mount=type=ssh sh -c 'test -S "$SSH_AUTH_SOCK" && echo agent-socket-mounted > /ssh-was-there'
+                    """).write(".dockerignore", ".git\n").write("polyarch.yaml", "builder: " + builder + "\n");
+            g.commit("ssh");
+            String repo = reg.host() + "/features/ssh-" + builder;
+            var r = Cli.run(Map.of("SSH_AUTH_SOCK", sock.toString()), "run", "--source", g.dir().toString(), "--to", repo,
+                    "--build-arg", "BASE=" + base, "--ssh", "default", "--platform", "linux/amd64");
+            assertEquals(0, r.code(), r.toString());
+            assertTrue(allLayers(repo + ":latest", Files.createDirectories(tmp.resolve("pulled"))).contains("agent-socket-mounted"));
+            var noAgent = Cli.run(Map.of("SSH_AUTH_SOCK", ""), "run", "--source", g.dir().toString(), "--to", repo, "--ssh", "default");
+            assertEquals(2, noAgent.code(), noAgent.toString());
+        } finally {
+            if (pid.matches("\\d+")) Tools.run(List.of("kill", pid));
+        }
+    }
+
     @Test
     void badSecretsAndTheClassicBuilderAreUsageErrors(@TempDir Path tmp) throws Exception {
         GitRepo g = app(tmp.resolve("src"), "{type: docker, docker: {mode: legacy}}");

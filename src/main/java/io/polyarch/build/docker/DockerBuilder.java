@@ -245,8 +245,8 @@ public final class DockerBuilder implements Builder {
 
     @Override
     public java.util.Optional<String> cannot(io.polyarch.build.BuildExtras extras) {
-        if (mode == Mode.LEGACY && (!extras.secrets().isEmpty() || extras.network() != null)) {
-            return java.util.Optional.of("the classic builder cannot take --secret or --network; use BuildKit (docker with buildx, DOCKER_BUILDKIT=1) or buildah");
+        if (mode == Mode.LEGACY && (!extras.secrets().isEmpty() || extras.network() != null || !extras.ssh().isEmpty())) {
+            return java.util.Optional.of("the classic builder cannot take --secret, --ssh or --network; use BuildKit (docker with buildx, DOCKER_BUILDKIT=1) or buildah");
         }
         return java.util.Optional.empty();
     }
