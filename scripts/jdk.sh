@@ -24,12 +24,16 @@ path_jdk() {
   j="$(readlink -f "$j")" || return 0
   j="${j%/*}"; echo "${j%/*}"
 }
+# find_jdk [jre]: with "jre", a Java runtime without javac will do (a release of polyarch runs its jar, builds nothing)
 find_jdk() {
-  local c noglob= v
+  local c noglob= v want_javac=1
+  [ "${1:-}" = jre ] && want_javac=
+
   case $- in *f*) noglob=1; set +f ;; esac  # mvnw runs with globbing off
   for c in "${JAVA_HOME:-}" PATH /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64 /usr/lib/jvm/*; do
     [ "$c" = PATH ] && c="$(path_jdk)"   # looked up only when JAVA_HOME did not do
-    [ -n "$c" ] && [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
+    [ -n "$c" ] && [ -x "$c/bin/java" ] || continue
+    [ -z "$want_javac" ] || [ -x "$c/bin/javac" ] || continue
     v="$(java_major "$c")"
     if [ -n "$v" ] && [ "$v" -ge 21 ] 2>/dev/null; then echo "$c"; [ -z "$noglob" ] || set -f; return 0; fi
   done
