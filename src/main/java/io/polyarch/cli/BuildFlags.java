@@ -35,12 +35,21 @@ final class BuildFlags {
     @Option(names = "--network", paramLabel = "default|none|host", description = "The network for RUN steps.")
     String network;
 
-    /** The extras, with secrets from the environment written under {@code dir} (which the caller removes). */
-    BuildExtras extras(Map<String, String> env, Path dir) throws InvalidInputException, IOException {
-        if (network != null && !BuildExtras.NETWORKS.contains(network)) {
-            throw new InvalidInputException("--network '" + network + "': expected one of " + String.join(", ", BuildExtras.NETWORKS));
+    private record Source(String src, String env, String where) {
+    }
+
+    /**
+     * The extras: the config's {@code build:} options with the flags over them (a flag's secret replaces the config's of
+     * the same id), secrets from the environment written under {@code dir} (which the caller removes).
+     */
+    BuildExtras extras(Map<String, String> env, Path dir, io.polyarch.pipeline.spec.PipelineSpec.BuildOptions config)
+            throws InvalidInputException, IOException {
+        String net = network != null ? network : config.network();
+        if (net != null && !BuildExtras.NETWORKS.contains(net)) {
+            throw new InvalidInputException("--network '" + net + "': expected one of " + String.join(", ", BuildExtras.NETWORKS));
         }
-        List<BuildExtras.Secret> out = new ArrayList<>();
+        Map<String, Source> sources = new java.util.LinkedHashMap<>();
+        config.secrets().forEach((id, ref) -> sources.put(id, new Source(ref.src(), ref.env(), "build.secrets." + id)));
         java.util.Set<String> ids = new java.util.HashSet<>();
         for (String s : secrets) {
             String id = null;
@@ -63,13 +72,19 @@ final class BuildFlags {
             if (id == null || !id.matches("[A-Za-z0-9_.-]{1,128}")) throw new InvalidInputException("--secret '" + s + "': give id=ID (letters, digits, '_', '.', '-')");
             if (!ids.add(id)) throw new InvalidInputException("--secret: id " + id + " is given twice");
             if ((src == null) == (var == null)) throw new InvalidInputException("--secret id=" + id + ": give exactly one of src=FILE or env=VAR");
+            sources.put(id, new Source(src, var, "--secret id=" + id));
+        }
+        List<BuildExtras.Secret> out = new ArrayList<>();
+        for (var e : sources.entrySet()) {
+            String id = e.getKey();
+            Source so = e.getValue();
             Path file;
-            if (src != null) {
-                file = Path.of(src).toAbsolutePath();
-                if (!Files.isRegularFile(file) || !Files.isReadable(file)) throw new InvalidInputException("--secret id=" + id + ": no readable file " + src);
+            if (so.src() != null) {
+                file = Path.of(so.src()).toAbsolutePath();
+                if (!Files.isRegularFile(file) || !Files.isReadable(file)) throw new InvalidInputException(so.where() + ": no readable file " + so.src());
             } else {
-                String value = env.get(var);
-                if (value == null) throw new InvalidInputException("--secret id=" + id + ": the environment variable " + var + " is not set");
+                String value = env.get(so.env());
+                if (value == null) throw new InvalidInputException(so.where() + ": the environment variable " + so.env() + " is not set");
                 if (!Files.isDirectory(dir)) Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 file = dir.resolve(id);
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -77,7 +92,9 @@ final class BuildFlags {
             }
             out.add(new BuildExtras.Secret(id, file));
         }
-        for (String s : ssh) {
+        List<String> allSsh = new ArrayList<>(config.ssh());
+        for (String s : ssh) if (!allSsh.contains(s)) allSsh.add(s);
+        for (String s : allSsh) {
             int eq = s.indexOf('=');
             String id = eq < 0 ? s : s.substring(0, eq);
             if (!id.matches("[A-Za-z0-9_.-]{1,128}")) throw new InvalidInputException("--ssh '" + s + "': expected default or ID=PATH");
@@ -90,7 +107,7 @@ final class BuildFlags {
                 }
             }
         }
-        return new BuildExtras(noCache, network, out, ssh);
+        return new BuildExtras(noCache, net, out, allSsh);
     }
 
     static void remove(Path dir) {

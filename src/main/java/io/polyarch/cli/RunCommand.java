@@ -128,7 +128,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
             Plan plan = PlanBuilder.build(spec, checkout, !noPublish);
             Terminal term = new Terminal(ctx, registry.quiet);
             RunOptions opts = new RunOptions(ctx.libraryEnv(), Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp(),
-                    registry.jobs, rebuild || buildFlags.noCache, !noPublish, reuseOnly, signer(spec, resolver), buildFlags.extras(ctx.env, secretsDir));
+                    registry.jobs, rebuild || buildFlags.noCache, !noPublish, reuseOnly, signer(spec, resolver), buildFlags.extras(ctx.env, secretsDir, spec.buildOptions()));
             LocalExecutor local = new LocalExecutor(stores, opts, term, Engines.Factory.local(new ProcessCommandRunner(), ctx.libraryEnv(), ctx.host()),
                     ctx.host());
             Executor exec = local;

@@ -111,6 +111,22 @@ class BuildFeaturesIT {
         assertFalse((again.out() + again.err()).contains(SECRET));
     }
 
+    @Test
+    void aSecretNamedInTheConfigFile(@TempDir Path tmp) throws Exception {
+        String repo = reg.host() + "/features/secret-config";
+        GitRepo g = app(tmp.resolve("src"), "docker");
+        g.write("polyarch.yaml", "builder: docker\nbuild: {secrets: {token: {env: TOKEN_FOR_BUILD}}}\n").commit("config");
+        var r = Cli.run(Map.of("TOKEN_FOR_BUILD", SECRET), "run", "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base,
+                "--platform", "linux/amd64");
+        assertEquals(0, r.code(), r.toString());
+        String layers = allLayers(repo + ":latest", Files.createDirectories(tmp.resolve("pulled")));
+        assertTrue(layers.contains("secret-was-there"));
+        assertFalse((r.out() + r.err() + layers).contains(SECRET));
+        var unset = Cli.run(Map.of(), "run", "--source", g.dir().toString(), "--to", repo, "--build-arg", "BASE=" + base);
+        assertEquals(2, unset.code(), unset.toString());
+        assertTrue(unset.err().contains("build.secrets.token: the environment variable TOKEN_FOR_BUILD is not set"), unset.toString());
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"docker", "buildah"})
     void theSshAgentReachesARunStepThatMountsIt(String builder, @TempDir Path tmp) throws Exception {

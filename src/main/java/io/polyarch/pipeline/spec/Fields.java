@@ -52,8 +52,10 @@ final class Fields {
         throw new ConfigException(n.where() + ": expected a mapping (key: value lines)");
     }
 
+    /** The list under {@code key}, or null when the key is absent or null. */
     static ListNode list(MapNode m, String key) throws ConfigException {
         Node n = m.entries().get(key);
+        if (n == null || (n instanceof Scalar s && s.isNull())) return null;
         if (n instanceof ListNode l) return l;
         throw new ConfigException(n.where() + ": expected a list");
     }

@@ -21,9 +21,10 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
                            List<Platform> platforms, String dockerfile, Map<String, String> buildArgs, String target,
                            String archBuildArg, boolean archTags, Map<String, String> archNames, List<TagRule> tagRules,
                            BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail, List<Variant> variants, SociSpec soci,
-                           Metadata metadata) {
+                           Metadata metadata, BuildOptions buildOptions) {
     public PipelineSpec {
         if (metadata == null) metadata = Metadata.DEFAULT;
+        if (buildOptions == null) buildOptions = BuildOptions.NONE;
         platforms = List.copyOf(platforms);
         buildArgs = Map.copyOf(buildArgs);
         archNames = Map.copyOf(archNames);
@@ -54,7 +55,7 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
     /** The same pipeline publishing elsewhere (an ECR destination once resolved to its registry repository). */
     public PipelineSpec withDestination(Destination d) {
         return new PipelineSpec(origin, pipelineName, github, workDir, d, platforms, dockerfile, buildArgs, target, archBuildArg, archTags,
-                archNames, tagRules, builder, parallelism, test, fastFail, variants, soci, metadata);
+                archNames, tagRules, builder, parallelism, test, fastFail, variants, soci, metadata, buildOptions);
     }
 
     /**
@@ -91,6 +92,23 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
      * @param format {@code v2} (an annotated image index) or {@code v1} (a referrer with a subject)
      */
     public record SociSpec(String format, long spanSize, long minLayerSize) {
+    }
+
+    /**
+     * {@code build:}: the network of RUN steps, build secrets by where they come from (never their values), SSH agents
+     * or keys; the flags {@code --network}, {@code --secret}, {@code --ssh} add to or replace them.
+     */
+    public record BuildOptions(String network, Map<String, SecretRef> secrets, List<String> ssh) {
+        public static final BuildOptions NONE = new BuildOptions(null, Map.of(), List.of());
+
+        public BuildOptions {
+            secrets = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(secrets));
+            ssh = List.copyOf(ssh);
+        }
+    }
+
+    /** Where a build secret comes from: a file ({@code src}) or an environment variable ({@code env}); one of the two. */
+    public record SecretRef(String src, String env) {
     }
 
     /**

@@ -15,6 +15,7 @@ import static io.polyarch.pipeline.spec.Fields.bool;
 import static io.polyarch.pipeline.spec.Fields.integer;
 import static io.polyarch.pipeline.spec.Fields.keys;
 import static io.polyarch.pipeline.spec.Fields.kind;
+import static io.polyarch.pipeline.spec.Fields.list;
 import static io.polyarch.pipeline.spec.Fields.map;
 import static io.polyarch.pipeline.spec.Fields.platform;
 import static io.polyarch.pipeline.spec.Fields.scalar;
@@ -103,6 +104,37 @@ final class Sections {
             enabled = Boolean.parseBoolean(s.text().toLowerCase(Locale.ROOT));
         }
         return enabled ? new PipelineSpec.SociSpec(format, span, min) : null;
+    }
+
+    /** {@code build: {network: none, secrets: {ID: {env: VAR} | {src: FILE}}, ssh: [default, ID=PATH]}}. */
+    static PipelineSpec.BuildOptions buildOptions(MapNode root) throws ConfigException {
+        MapNode m = map(root, "build");
+        if (m == null) return PipelineSpec.BuildOptions.NONE;
+        keys(m, Set.of("network", "secrets", "ssh"));
+        Scalar net = scalar(m, "network", false);
+        String network = net == null ? null : net.text();
+        if (network != null && !List.of("default", "none", "host").contains(network)) {
+            throw new ConfigException(net.where() + ": build.network '" + network + "': expected default, none or host");
+        }
+        Map<String, PipelineSpec.SecretRef> secrets = new LinkedHashMap<>();
+        MapNode sm = map(m, "secrets");
+        if (sm != null) {
+            for (var e : sm.entries().entrySet()) {
+                if (!e.getKey().matches("[A-Za-z0-9_.-]{1,128}")) throw new ConfigException(e.getValue().where() + ": build.secrets: '" + e.getKey() + "' is not a secret id");
+                if (!(e.getValue() instanceof MapNode one)) {
+                    throw new ConfigException(e.getValue().where() + ": build.secrets." + e.getKey() + ": expected {env: VAR} or {src: FILE} (never the secret itself)");
+                }
+                keys(one, Set.of("env", "src"));
+                Scalar env = scalar(one, "env", false);
+                Scalar src = scalar(one, "src", false);
+                if ((env == null) == (src == null)) throw new ConfigException(one.where() + ": build.secrets." + e.getKey() + ": give exactly one of env or src");
+                secrets.put(e.getKey(), new PipelineSpec.SecretRef(src == null ? null : src.text(), env == null ? null : env.text()));
+            }
+        }
+        List<String> ssh = new ArrayList<>();
+        ListNode sl = list(m, "ssh");
+        if (sl != null) for (Node n : sl.items()) ssh.add(scalarOf(n, "default or ID=PATH").text());
+        return new PipelineSpec.BuildOptions(network, secrets, ssh);
     }
 
     /** {@code sign: {key: FILE}} or {@code sign: {kms: awskms:///ARN-or-alias}}. */

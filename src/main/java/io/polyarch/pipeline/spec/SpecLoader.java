@@ -40,7 +40,7 @@ import static io.polyarch.pipeline.spec.Fields.where;
 public final class SpecLoader {
     static final Set<String> TOP = Set.of("pipelineName", "source", "workDir", "destination", "platforms", "dockerfile",
             "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism", "test", "fastFail", "matrix", "soci",
-            "labels", "annotations", "provenance", "sign");
+            "labels", "annotations", "provenance", "sign", "build");
     static final Set<String> SOURCE = Set.of("github");
     static final Set<String> GITHUB = Set.of("owner", "repo", "branch", "connectionArn", "triggerOnPush");
     static final Set<String> DESTINATION = Set.of("ecr", "registry");
@@ -184,6 +184,7 @@ public final class SpecLoader {
         List<Platform> platforms = new ArrayList<>();
         if (root.entries().containsKey("platforms")) {
             ListNode l = list(root, "platforms");
+            if (l == null) throw new ConfigException(where(root, "platforms") + ": platforms is empty; list them, e.g. [linux/amd64, linux/arm64], or leave the key out");
             for (Node n : l.items()) {
                 Scalar s = scalarOf(n, "a platform like linux/arm64");
                 platforms.add(platform(s.text(), s.where().toString()));
@@ -243,7 +244,7 @@ public final class SpecLoader {
         List<PipelineSpec.Variant> variants = MatrixReader.matrix(root.entries().get("matrix"), dockerfile, target, rules);
 
         return new PipelineSpec(origin, pipelineName, github, workDir, dest, platforms, dockerfile, buildArgs, target, archArg,
-                archTags, archNames, rules, builder, parallelism, test, fastFail, variants, soci, metadata);
+                archTags, archNames, rules, builder, parallelism, test, fastFail, variants, soci, metadata, Sections.buildOptions(root));
     }
 
 

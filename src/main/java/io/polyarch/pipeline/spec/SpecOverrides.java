@@ -50,7 +50,8 @@ final class SpecOverrides {
             variants = null; // one variant, made from the top level
         }
         return new PipelineSpec(s.origin(), s.pipelineName(), s.github(), workDir, dest, platforms, dockerfile, buildArgs, target, s.archBuildArg(),
-                archTags, s.archNames(), rules, b, s.parallelism(), s.test(), s.fastFail(), variants, s.soci(), metadata(s.metadata(), o));
+                archTags, s.archNames(), rules, b, s.parallelism(), s.test(), s.fastFail(), variants, s.soci(), metadata(s.metadata(), o),
+                s.buildOptions());
     }
 
     /** {@code --label K=V} and {@code --annotation K=V} add to, or replace, the config's. */

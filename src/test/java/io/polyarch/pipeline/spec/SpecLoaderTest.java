@@ -146,6 +146,26 @@ class SpecLoaderTest {
     }
 
     @Test
+    void buildOptionsNameWhereSecretsComeFromNeverTheSecrets() throws Exception {
+        PipelineSpec s = SpecLoader.parse("polyarch.yaml", """
+                build:
+                  network: none
+                  secrets: {npm: {env: NPM_TOKEN}, netrc: {src: /run/secrets/netrc}}
+                  ssh: [default]
+                """, SpecLoader.Overrides.none());
+        assertEquals("none", s.buildOptions().network());
+        assertEquals(new PipelineSpec.SecretRef(null, "NPM_TOKEN"), s.buildOptions().secrets().get("npm"));
+        assertEquals(new PipelineSpec.SecretRef("/run/secrets/netrc", null), s.buildOptions().secrets().get("netrc"));
+        assertEquals(List.of("default"), s.buildOptions().ssh());
+        ConfigException inline = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "build: {secrets: {npm: hunter2}}\n", SpecLoader.Overrides.none()));
+        assertTrue(inline.getMessage().contains("never the secret itself") && !inline.getMessage().contains("hunter2"), inline.getMessage());
+        ConfigException net = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", "build: {network: bridge}\n",
+                SpecLoader.Overrides.none()));
+        assertTrue(net.getMessage().startsWith("polyarch.yaml:1"), net.getMessage());
+    }
+
+    @Test
     void hostileConfigsAreRefusedWithThePlaceNamed() {
         // an alias would otherwise become its anchor's name: a tag 's' published
         ConfigException alias = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
