@@ -4,21 +4,16 @@ import io.polyarch.build.BuildExtras;
 import io.polyarch.ops.InvalidInputException;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
- * {@code --secret}, {@code --no-cache} and {@code --network} of {@code run}, as docker buildx takes them. A secret from
- * the environment ({@code env=VAR}) is written to a file of this run's own (mode 0600 in a 0700 directory), removed
- * when the run ends; its value is never printed and is in no build key.
+ * {@code --secret}, {@code --ssh}, {@code --no-cache} and {@code --network} of {@code run}, as docker buildx takes them.
+ * A secret from the environment ({@code env=VAR}) is written by the run into its own scratch (mode 0600 in a 0700
+ * directory, removed with it); its value is never printed and is in no build key.
  */
 final class BuildFlags {
     @Option(names = "--secret", paramLabel = "id=ID,src=FILE|env=VAR",
@@ -40,10 +35,9 @@ final class BuildFlags {
 
     /**
      * The extras: the config's {@code build:} options with the flags over them (a flag's secret replaces the config's of
-     * the same id), secrets from the environment written under {@code dir} (which the caller removes).
+     * the same id); a secret from the environment is carried as its value, which the run writes into its own scratch.
      */
-    BuildExtras extras(Map<String, String> env, Path dir, io.polyarch.pipeline.spec.PipelineSpec.BuildOptions config)
-            throws InvalidInputException, IOException {
+    BuildExtras extras(Map<String, String> env, io.polyarch.pipeline.spec.PipelineSpec.BuildOptions config) throws InvalidInputException {
         String net = network != null ? network : config.network();
         if (net != null && !BuildExtras.NETWORKS.contains(net)) {
             throw new InvalidInputException("--network '" + net + "': expected one of " + String.join(", ", BuildExtras.NETWORKS));
@@ -78,19 +72,15 @@ final class BuildFlags {
         for (var e : sources.entrySet()) {
             String id = e.getKey();
             Source so = e.getValue();
-            Path file;
             if (so.src() != null) {
-                file = Path.of(so.src()).toAbsolutePath();
+                Path file = Path.of(so.src()).toAbsolutePath();
                 if (!Files.isRegularFile(file) || !Files.isReadable(file)) throw new InvalidInputException(so.where() + ": no readable file " + so.src());
+                out.add(BuildExtras.Secret.ofFile(id, file));
             } else {
                 String value = env.get(so.env());
                 if (value == null) throw new InvalidInputException(so.where() + ": the environment variable " + so.env() + " is not set");
-                if (!Files.isDirectory(dir)) Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                file = dir.resolve(id);
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(file, value, StandardCharsets.UTF_8);
+                out.add(BuildExtras.Secret.ofValue(id, value));
             }
-            out.add(new BuildExtras.Secret(id, file));
         }
         List<String> allSsh = new ArrayList<>(config.ssh());
         for (String s : ssh) if (!allSsh.contains(s)) allSsh.add(s);
@@ -108,14 +98,5 @@ final class BuildFlags {
             }
         }
         return new BuildExtras(noCache, net, out, allSsh);
-    }
-
-    static void remove(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a private temp directory left behind; it holds at most the secrets of this run, mode 0600
-        }
     }
 }

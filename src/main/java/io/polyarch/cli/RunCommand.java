@@ -106,19 +106,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
         return io.polyarch.aws.KmsSigner.open(s.kms(), ctx.env);
     }
 
-    /** Where secrets from the environment are written for this run (made only when there is one). */
-    private Path secretsDir;
-
     private int run(GitSource.Checkout checkout, boolean onCodeBuild) throws Exception {
-        secretsDir = tmp().resolve("polyarch-secrets-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-        try {
-            return runChecked(checkout, onCodeBuild);
-        } finally {
-            BuildFlags.remove(secretsDir);
-        }
-    }
-
-    private int runChecked(GitSource.Checkout checkout, boolean onCodeBuild) throws Exception {
         PipelineSpec configured = spec(checkout);
         EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m));
         try (DestinationResolver.Resolved dest = resolver.resolve(configured);
@@ -128,7 +116,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
             Plan plan = PlanBuilder.build(spec, checkout, !noPublish);
             Terminal term = new Terminal(ctx, registry.quiet);
             RunOptions opts = new RunOptions(ctx.libraryEnv(), Path.of(ctx.env.getOrDefault("POLYARCH_BINFMT_DIR", "/proc/sys/fs/binfmt_misc")), tmp(),
-                    registry.jobs, rebuild || buildFlags.noCache, !noPublish, reuseOnly, signer(spec, resolver), buildFlags.extras(ctx.env, secretsDir, spec.buildOptions()));
+                    registry.jobs, rebuild || buildFlags.noCache, !noPublish, reuseOnly, signer(spec, resolver), buildFlags.extras(ctx.env, spec.buildOptions()));
             LocalExecutor local = new LocalExecutor(stores, opts, term, Engines.Factory.local(new ProcessCommandRunner(), ctx.libraryEnv(), ctx.host()),
                     ctx.host());
             Executor exec = local;

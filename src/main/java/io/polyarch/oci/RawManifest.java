@@ -63,6 +63,15 @@ public record RawManifest(MediaType mediaType, byte[] bytes, Digest digest) {
         return OciJson.parseManifest(mediaType, bytes);
     }
 
+    /** The manifest parsed, or empty when the bytes are not one this model reads (another tool's, or garbage). */
+    public java.util.Optional<Manifest> tryParse() {
+        try {
+            return java.util.Optional.of(parse());
+        } catch (IllegalArgumentException notOurs) {
+            return java.util.Optional.empty();
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RawManifest r && r.mediaType.equals(mediaType) && Arrays.equals(r.bytes, bytes);

@@ -97,9 +97,13 @@ public final class IndexCreator {
     public record Entry(Descriptor descriptor, String source, Platform configPlatform) {
     }
 
-    /** @param tagsKept tags the guard kept where they were, each with its reason ({@code latest: ...}) */
+    /** @param tagsKept tags the guard kept where they were, each with its reason */
     public record Result(String repository, Descriptor index, List<Entry> entries, List<String> tagsWritten,
-                         List<String> tagsUnchanged, List<String> tagsKept) {
+                         List<String> tagsUnchanged, List<Kept> tagsKept) {
+    }
+
+    /** A tag the {@link TagGuard} kept where it was, and why. */
+    public record Kept(String tag, String reason) {
     }
 
     private record Child(Descriptor descriptor, RawManifest manifest, ImageManifest image, Source source,
@@ -152,7 +156,7 @@ public final class IndexCreator {
             spec.beforeTags().ready(raw);
             List<String> written = new ArrayList<>();
             List<String> unchanged = new ArrayList<>();
-            List<String> kept = new ArrayList<>();
+            List<Kept> kept = new ArrayList<>();
             // every tag the guard keeps is known before the first one moves
             List<String> moving = new ArrayList<>();
             for (String tag : tags) {
@@ -160,7 +164,7 @@ public final class IndexCreator {
                     Optional<RawManifest> now = target.getManifest(tag);
                     Optional<String> why = now.isPresent() && !now.get().digest().equals(raw.digest()) ? spec.guard().keep(tag, now.get()) : Optional.empty();
                     if (why.isPresent()) {
-                        kept.add(tag + ": " + why.get());
+                        kept.add(new Kept(tag, why.get()));
                         progress.event("left " + spec.target().withTag(tag) + " at " + now.get().digest() + ": " + why.get());
                         continue;
                     }

@@ -49,9 +49,7 @@ public final class Attachments {
      */
     public boolean sign(Digest d, Signer signer) throws StoreException, SignException {
         PublicKey pub = signer.publicKey();
-        for (Layer l : layers(Cosign.signatureTag(d))) {
-            if (l.signature() != null && Ecdsa.verify(pub, l.payload(), l.signature()) && payloadNames(l.payload(), d)) return false;
-        }
+        for (Layer l : layers(Cosign.signatureTag(d))) if (signatureBy(l, pub, d)) return false;
         byte[] payload = Cosign.simpleSigning(repository, d);
         byte[] sig = signer.sign(payload);
         add(Cosign.signatureTag(d), Cosign.SIMPLE_SIGNING, payload, Map.of(Cosign.SIGNATURE_ANNOTATION, Base64.getEncoder().encodeToString(sig)));
@@ -86,7 +84,7 @@ public final class Attachments {
     private List<Layer> layers(String tag) throws StoreException {
         Optional<RawManifest> m = store.getManifest(tag);
         if (m.isEmpty()) return List.of();
-        if (!(parse(m.get(), tag) instanceof ImageManifest im)) return List.of();
+        if (!(m.get().tryParse().orElse(null) instanceof ImageManifest im)) return List.of();
         List<Layer> out = new ArrayList<>();
         for (Descriptor l : im.layers().subList(0, Math.min(MAX_LAYERS, im.layers().size()))) {
             if (l.size() > MAX_LAYER) continue;
@@ -110,19 +108,12 @@ public final class Attachments {
         return out;
     }
 
-    private static io.polyarch.oci.Manifest parse(RawManifest m, String tag) {
-        try {
-            return m.parse();
-        } catch (IllegalArgumentException e) {
-            return null; // not a manifest we can read: written over by ours
-        }
-    }
-
     /** Pushes one more layer into the image under {@code tag} (made if absent), config listing every layer as cosign's does. */
     private void add(String tag, String layerType, byte[] body, Map<String, String> annotations) throws StoreException {
         List<Descriptor> layers = new ArrayList<>();
         Optional<RawManifest> existing = store.getManifest(tag);
-        if (existing.isPresent() && parse(existing.get(), tag) instanceof ImageManifest im) layers.addAll(im.layers());
+        // an image there that is not one we can read is written over by ours
+        if (existing.isPresent() && existing.get().tryParse().orElse(null) instanceof ImageManifest im) layers.addAll(im.layers());
         Descriptor layer = Descriptor.of(new MediaType(layerType), body).withAnnotations(new LinkedHashMap<>(annotations));
         store.putBlob(layer, () -> new ByteArrayInputStream(body));
         layers.add(layer);
@@ -136,7 +127,7 @@ public final class Attachments {
         var ids = rootfs.putArray("diff_ids");
         layers.forEach(l -> ids.add(l.digest().toString()));
         cfg.putObject("config");
-        byte[] cfgBytes = Cosign.json(cfg);
+        byte[] cfgBytes = OciJson.bytes(cfg);
         Descriptor config = Descriptor.of(MediaType.OCI_CONFIG, cfgBytes);
         store.putBlob(config, () -> new ByteArrayInputStream(cfgBytes));
         ImageManifest sigImage = new ImageManifest(MediaType.OCI_MANIFEST, config, layers, null, null, null);

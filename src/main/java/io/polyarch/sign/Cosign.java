@@ -41,7 +41,7 @@ public final class Cosign {
         critical.putObject("image").put("docker-manifest-digest", d.toString());
         critical.put("type", "cosign container image signature");
         root.putNull("optional");
-        return json(root);
+        return OciJson.bytes(root);
     }
 
     /** DSSE's pre-authentication encoding: what an envelope's signature covers. */
@@ -62,14 +62,6 @@ public final class Cosign {
         env.put("payload", Base64.getEncoder().encodeToString(statement));
         var sigs = env.putArray("signatures");
         if (signer != null) sigs.addObject().put("keyid", "").put("sig", Base64.getEncoder().encodeToString(signer.sign(pae(IN_TOTO, statement))));
-        return json(env);
-    }
-
-    static byte[] json(Object node) {
-        try {
-            return OciJson.mapper().writeValueAsBytes(node);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return OciJson.bytes(env);
     }
 }

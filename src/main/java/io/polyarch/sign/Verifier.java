@@ -55,7 +55,7 @@ public final class Verifier {
         boolean signed = signed(a, top.digest());
         if (!signed) problems.add(reference + " (" + top.digest() + "): no signature of this key");
         List<Child> children = new ArrayList<>();
-        Manifest parsed = parse(top);
+        Manifest parsed = top.tryParse().orElse(null);
         if (parsed instanceof ImageIndex idx) {
             for (Descriptor d : idx.manifests()) {
                 if (d.isAttestation()) continue;
@@ -85,7 +85,7 @@ public final class Verifier {
             problems.add(what + ": not in " + store.describe());
             return new Child(platform, d.digest().toString(), signed, false, false, null, problems);
         }
-        if (!(parse(m) instanceof ImageManifest im) || im.config().mediaType().value().contains("soci") || d.artifactType() != null) {
+        if (!(m.tryParse().orElse(null) instanceof ImageManifest im) || im.config().mediaType().value().contains("soci") || d.artifactType() != null) {
             // an artifact listed beside the images (a SOCI index): signed, no provenance of its own
             return new Child(platform, d.digest().toString(), signed, false, false, null, problems);
         }
@@ -115,7 +115,7 @@ public final class Verifier {
                 int at = b.lastIndexOf('@');
                 try (ContentStore bs = opener.open(b.substring(0, at))) {
                     Optional<RawManifest> bm = bs.getManifest(b.substring(at + 1));
-                    if (bm.isPresent() && parse(bm.get()) instanceof ImageManifest bim) {
+                    if (bm.isPresent() && bm.get().tryParse().orElse(null) instanceof ImageManifest bim) {
                         List<Digest> theirs = diffIds(bs, bim);
                         if (mine.size() >= theirs.size() && mine.subList(0, theirs.size()).equals(theirs)) base = b;
                     }
@@ -129,20 +129,13 @@ public final class Verifier {
         return new Child(platform, d.digest().toString(), signed, provSigned, provSubject, base, problems);
     }
 
+
     private static List<Digest> diffIds(ContentStore s, ImageManifest im) throws StoreException {
         if (im.config().size() > 4 << 20) throw new StoreException("read config", "config over 4 MiB");
         try (InputStream in = s.openBlob(im.config())) {
             return OciJson.parseConfig(in.readAllBytes()).diffIds();
         } catch (IOException | IllegalArgumentException e) {
             throw new StoreException("read config " + im.config().digest(), String.valueOf(e.getMessage()), false, null);
-        }
-    }
-
-    private static Manifest parse(RawManifest m) {
-        try {
-            return m.parse();
-        } catch (IllegalArgumentException e) {
-            return null;
         }
     }
 }

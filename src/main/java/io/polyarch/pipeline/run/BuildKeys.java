@@ -38,10 +38,10 @@ final class BuildKeys {
     private BuildKeys() {
     }
 
-    /** @param contextDigests context digests already computed in this run, by Dockerfile (its ignore file may differ) */
     /**
-     * @param labels the config's own labels as written (placeholders not expanded): a changed label rebuilds, a new
-     *               commit does not; the {@code org.opencontainers.image.*} labels polyarch sets are not part of the key
+     * @param labels         the config's own labels as written (placeholders not expanded): a changed label rebuilds, a
+     *                       new commit does not; the {@code org.opencontainers.image.*} labels polyarch sets are not part of the key
+     * @param contextDigests context digests already computed in this run, by Dockerfile (its ignore file may differ)
      */
     static String key(Path context, Path dockerfile, Platform p, Map<String, String> args, String target, Map<Integer, String> pinnedFroms,
                       Map<String, String> labels, Map<Path, Digest> contextDigests) throws IOException {

@@ -50,11 +50,12 @@ final class Builders implements Engines {
             case LEGACY -> DockerBuilder.Mode.LEGACY;
         };
         try {
+            // a buildx builder is docker's, whether the kind is docker or auto (buildah refuses endpoints below)
+            if (spec.kind() != PipelineSpec.Kind.BUILDAH && endpoint != null && endpoint.startsWith("buildx:")) {
+                return DockerBuilder.detectBuildx(runner, spec.dockerBinary(), endpoint.substring("buildx:".length()), env, host);
+            }
             switch (spec.kind()) {
                 case DOCKER:
-                    if (endpoint != null && endpoint.startsWith("buildx:")) {
-                        return DockerBuilder.detectBuildx(runner, spec.dockerBinary(), endpoint.substring("buildx:".length()), env, host);
-                    }
                     return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env, host);
                 case BUILDAH:
                     if (endpoint != null) {
@@ -62,9 +63,6 @@ final class Builders implements Engines {
                     }
                     return BuildahBuilder.detect(runner, env, host);
                 default:
-                    if (endpoint != null && endpoint.startsWith("buildx:")) {
-                        return DockerBuilder.detectBuildx(runner, spec.dockerBinary(), endpoint.substring("buildx:".length()), env, host);
-                    }
                     try {
                         return DockerBuilder.detect(runner, spec.dockerBinary(), endpoint, mode, env, host);
                     } catch (BuildException docker) {

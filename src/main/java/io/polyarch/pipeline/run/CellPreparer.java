@@ -49,6 +49,7 @@ final class CellPreparer {
     /** Every cell's job, by cell name, in the plan's order. */
     Map<String, CellJob> prepare(Plan plan, Path runDir) throws RunFailedException, InterruptedException, IOException {
         Map<String, CellJob> jobs = new LinkedHashMap<>();
+        io.polyarch.build.BuildExtras extras = opts.extras().withSecretFiles(runDir.resolve("secrets"));
         int vi = 0;
         for (Plan.Variant v : plan.variants()) {
             vi++;
@@ -61,7 +62,7 @@ final class CellPreparer {
                 }
                 checkEmulation(v.dockerfile(), c.platform(), b, vi == 1);
                 Path scratch = Files.createDirectories(runDir.resolve(vi + "-" + c.platform().key().replace('/', '-')));
-                jobs.put(c.name(), job(plan, v, c, b, scratch));
+                jobs.put(c.name(), job(plan, v, c, b, scratch, extras));
             }
         }
         return jobs;
@@ -90,7 +91,8 @@ final class CellPreparer {
         }
     }
 
-    private CellJob job(Plan plan, Plan.Variant v, Plan.Cell c, Builder b, Path scratch) throws InterruptedException, IOException {
+    private CellJob job(Plan plan, Plan.Variant v, Plan.Cell c, Builder b, Path scratch, io.polyarch.build.BuildExtras extras)
+            throws InterruptedException, IOException {
         Dockerfile df = v.dockerfile();
         BasePinner.Pinned pinned = pinner.pin(df, c.platform(), b.nativePlatform(), c.buildArgs());
         Path dockerfile = v.dockerfilePath();
@@ -118,7 +120,7 @@ final class CellPreparer {
         BuildRequest req = new BuildRequest(plan.context(), dockerfile, c.platform(), c.buildArgs(), v.spec().target(), scratch, name,
                 pinned.insecure(), serialize, dest instanceof StoreRef.Layout, labels,
                 dest instanceof StoreRef.Registry r ? r.reference().repositoryOnly().withTag(BuildKeys.cacheTag(v.spec(), c.arch())).toString() : null,
-                uploads, null, spec.test() != null, opts.extras());
+                uploads, null, spec.test() != null, extras);
         return new CellJob(c, b, req, pinned.finalBase(df, v.spec().target()), spec.test(), key, v.annotations(), pinned.lines());
     }
 

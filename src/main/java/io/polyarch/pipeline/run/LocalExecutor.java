@@ -128,7 +128,7 @@ public final class LocalExecutor implements Executor {
                          Attester attester) {
         void run(Plan.Job job) throws Exception {
             if (job.kind() == JobKind.PUBLISH) {
-                Plan.Variant v = plan.variants().stream().filter(x -> x.name().equals(job.variant())).findFirst().orElseThrow();
+                Plan.Variant v = variantOf(job);
                 try {
                     IndexCreator.Result r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target(), history, attester).publish(plan, v, jobs, cells)));
                     published.indexes().put(v.name(), r);

@@ -83,11 +83,7 @@ final class Provenance {
         if (f.finished() != null) meta.put("finishedOn", f.finished().toString());
         ArrayNode by = run.putArray("byproducts");
         if (f.buildKey() != null) by.addObject().put("name", "polyarch build key").putObject("digest").put("sha256", f.buildKey());
-        try {
-            return OciJson.mapper().writeValueAsBytes(st);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return OciJson.bytes(st);
     }
 
     /** The same statement about another manifest (an image's SOCI v2 annotated copy, which is what the index lists). */
@@ -96,10 +92,6 @@ final class Provenance {
         ArrayNode subjects = st.putArray("subject");
         String name = statement.path("subject").path(0).path("name").asText("");
         subjects.addObject().put("name", name).putObject("digest").put(subject.algorithm(), subject.hex());
-        try {
-            return OciJson.mapper().writeValueAsBytes(st);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return OciJson.bytes(st);
     }
 }

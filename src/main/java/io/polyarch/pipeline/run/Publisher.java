@@ -31,14 +31,13 @@ final class Publisher {
     private final Stores stores;
     private final int jobs;
     private final ContentStore target;
+    private final io.polyarch.ops.TagWriter tagWriter;
     private final History history;
     private final Attester attester;
 
     /** What the checkout knows of the order of commits. */
     @FunctionalInterface
     interface History {
-        History UNKNOWN = (older, newer) -> Optional.empty();
-
         /** Whether {@code older} is an ancestor of {@code newer}; empty when the checkout cannot tell. */
         Optional<Boolean> isAncestor(String older, String newer);
     }
@@ -48,6 +47,7 @@ final class Publisher {
         this.stores = stores;
         this.jobs = jobs;
         this.target = target;
+        this.tagWriter = new io.polyarch.ops.TagWriter(target);
         this.history = history;
         this.attester = attester;
     }
@@ -65,7 +65,7 @@ final class Publisher {
         IndexCreator.Result r = new IndexCreator(stores, jobs, Progress.NONE).create(new IndexCreator.Spec(plan.destination().withTag(tags.get(0)),
                 tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, v.annotations(), sources, false, artifacts, newer(plan.commit()),
                 index -> attester.beforeTags(v, cellJobs, cells, index)));
-        List<String> kept = r.tagsKept().stream().map(k -> k.substring(0, k.indexOf(':'))).toList();
+        List<String> kept = r.tagsKept().stream().map(IndexCreator.Kept::tag).toList();
         try {
             archTags(v, cells, r.index().digest(), kept);
         } catch (StoreException e) {
@@ -83,13 +83,8 @@ final class Publisher {
      */
     private TagGuard newer(String commit) {
         return (tag, current) -> {
-            io.polyarch.oci.Manifest parsed;
-            try {
-                parsed = current.parse();
-            } catch (IllegalArgumentException notAManifest) {
-                return Optional.empty(); // the tag moves as it would have; what is there now is not ours to read
-            }
-            if (!(parsed instanceof ImageIndex other) || other.annotations() == null) return Optional.empty();
+            // what is there now and is not an index we can read does not hold the tag
+            if (!(current.tryParse().orElse(null) instanceof ImageIndex other) || other.annotations() == null) return Optional.empty();
             String theirs = other.annotations().get(ImageMetadata.REVISION);
             if (theirs == null || theirs.equals(commit)) return Optional.empty();
             return history.isAncestor(commit, theirs).filter(Boolean::booleanValue)
@@ -117,14 +112,14 @@ final class Publisher {
         writeAll(writes);
         List<TagWrite> follow = new ArrayList<>();
         for (int i = 0; i < tags.size(); i++) {
-            Optional<RawManifest> now = new io.polyarch.ops.TagWriter(target).current(tags.get(i));
+            Optional<RawManifest> now = tagWriter.current(tags.get(i));
             if (now.isEmpty() || now.get().digest().equals(index)
                     || !(io.polyarch.ops.Images.parse(now.get(), "the index under " + tags.get(i)) instanceof ImageIndex other)) continue;
             for (Plan.Cell cell : tagged) {
                 Optional<Descriptor> child = other.manifests().stream()
                         .filter(d -> d.platform() != null && !d.isAttestation() && d.platform().matches(cell.platform())).findFirst();
                 if (child.isEmpty()) continue;
-                Optional<RawManifest> m = new io.polyarch.ops.TagWriter(target).current(child.get().digest().toString());
+                Optional<RawManifest> m = tagWriter.current(child.get().digest().toString());
                 if (m.isPresent()) follow.add(new TagWrite(m.get(), cell.archTags().get(i)));
             }
         }
@@ -146,13 +141,12 @@ final class Publisher {
      */
     private void writeAll(List<TagWrite> writes) throws StoreException {
         if (writes.size() == 1) {
-            new io.polyarch.ops.TagWriter(target).tag(writes.get(0).manifest(), writes.get(0).tag());
+            tagWriter.tag(writes.get(0).manifest(), writes.get(0).tag());
             return;
         }
         try (var pool = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("arch-tag-", 0).factory())) {
             List<java.util.concurrent.Future<Boolean>> done = new ArrayList<>();
-            io.polyarch.ops.TagWriter writer = new io.polyarch.ops.TagWriter(target);
-            for (TagWrite w : writes) done.add(pool.submit(() -> writer.tag(w.manifest(), w.tag())));
+            for (TagWrite w : writes) done.add(pool.submit(() -> tagWriter.tag(w.manifest(), w.tag())));
             for (var f : done) {
                 try {
                     f.get();

@@ -62,7 +62,7 @@ final class ReportAssembler {
                 if (v.spec().ignoreFailure()) notes.add("variant " + vname + " failed, and has ignoreFailure: " + failure);
                 else failures.add(vname.isEmpty() ? failure : vname + ": " + failure);
             }
-            if (ir != null) ir.tagsKept().forEach(k -> notes.add("left " + k.replaceFirst(": ", " where it is: ")));
+            if (ir != null) ir.tagsKept().forEach(k -> notes.add("left " + k.tag() + " where it is: " + k.reason()));
             variants.add(new RunReport.VariantReport(vname, v.spec().vars(), v.tags(), ir == null ? List.of() : ir.tagsWritten(),
                     ir == null ? List.of() : ir.tagsUnchanged(), ir == null ? List.of() : ir.tagsKept(), ir == null ? null : ir.index(), images, failure));
         }

@@ -61,7 +61,7 @@ public record RunReport(String repository, String commit, String branch, List<Va
     /** Tags left at a newer commit's index (names only). */
     public List<String> tagsKept() {
         List<String> out = new ArrayList<>();
-        variants.forEach(v -> v.tagsKept().forEach(k -> out.add(k.substring(0, k.indexOf(':')))));
+        variants.forEach(v -> v.tagsKept().forEach(k -> out.add(k.tag())));
         return out;
     }
 
@@ -82,9 +82,10 @@ public record RunReport(String repository, String commit, String branch, List<Va
      *
      * @param failure why this variant published nothing, or null
      */
-    /** @param tagsKept tags left at a newer commit's index, each as {@code tag: why} */
+    /** @param tagsKept tags left at a newer commit's index, each with why */
     public record VariantReport(String name, Map<String, String> vars, List<String> tags, List<String> tagsWritten,
-                                List<String> tagsUnchanged, List<String> tagsKept, Descriptor index, List<ImageReport> images, String failure) {
+                                List<String> tagsUnchanged, List<io.polyarch.ops.IndexCreator.Kept> tagsKept, Descriptor index,
+                                List<ImageReport> images, String failure) {
         public VariantReport {
             tagsKept = List.copyOf(tagsKept);
             vars = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(vars));
