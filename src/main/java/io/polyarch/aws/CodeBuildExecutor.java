@@ -79,7 +79,7 @@ public final class CodeBuildExecutor implements Executor {
         String failure = String.join(", ", failed.stream().map(j -> j.platform() + " failed on CodeBuild (" + j.buildId() + ": " + j.status() + ")").toList());
         Plan.Variant v = plan.variants().get(0);
         return new RunReport(RunReport.repositoryOf(plan.destination()), src.commit(), src.branch(),
-                List.of(new RunReport.VariantReport(v.name(), v.spec().vars(), v.tags(), List.of(), List.of(), List.of(), null, images, failure)),
+                List.of(new RunReport.VariantReport(v.name(), v.spec().vars(), v.tags(), List.of(), List.of(), List.of(), null, images, failure, List.of())),
                 List.of(), java.util.Map.of(), List.of("no index tag was written or moved"), failure);
     }
 

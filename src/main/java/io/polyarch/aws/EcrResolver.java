@@ -29,26 +29,42 @@ public final class EcrResolver implements DestinationResolver {
 
     @Override
     public Resolved resolve(PipelineSpec spec) throws AwsException {
-        if (!(spec.destination() instanceof PipelineSpec.Ecr ecr)) return new Resolved(spec, null, List.of(), null);
+        List<AwsSetup> open = new ArrayList<>();
+        List<CredentialProvider> credentials = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        try {
+            PipelineSpec.Destination primary = resolve(spec.destination(), open, credentials, notes);
+            if (spec.destination() instanceof PipelineSpec.Ecr) session = open.get(0);
+            List<PipelineSpec.Mirror> mirrors = new ArrayList<>();
+            for (PipelineSpec.Mirror m : spec.mirrors()) mirrors.add(m.withDestination(resolve(m.destination(), open, credentials, notes)));
+            if (open.isEmpty()) return new Resolved(spec, null, List.of(), null);
+            List<AwsSetup> sessions = List.copyOf(open);
+            return new Resolved(spec.withDestination(primary).withMirrors(mirrors), CredentialProvider.firstOf(credentials), notes,
+                    () -> sessions.forEach(AwsSetup::close));
+        } catch (AwsException | RuntimeException e) {
+            open.forEach(AwsSetup::close);
+            session = null;
+            throw e;
+        }
+    }
+
+    /** An ECR destination as its registry repository (a session opened for it, its credentials and notes added); any other as it is. */
+    private PipelineSpec.Destination resolve(PipelineSpec.Destination d, List<AwsSetup> open, List<CredentialProvider> credentials,
+                                             List<String> notes) throws AwsException {
+        if (!(d instanceof PipelineSpec.Ecr ecr)) return d;
         AwsSetup aws;
         try {
             aws = AwsSetup.fromEnv(env, ecr.region());
         } catch (AwsException e) {
             throw new AwsException(ecr.origin() + ": destination.ecr '" + ecr.repoName() + "': " + e.getMessage(), e.usage(), e);
         }
-        try {
-            EcrDestination.Resolved r = EcrDestination.resolve(ecr, aws, log);
-            List<String> notes = new ArrayList<>();
-            if (r.immutableTags()) {
-                notes.add(r.repository() + " has immutable tags: tags already in place are kept, and a tag that would move fails the run");
-            }
-            session = aws;
-            return new Resolved(spec.withDestination(new PipelineSpec.Target(StoreRef.parse(r.repository()), ecr.origin())),
-                    CredentialProvider.fixed(r.registryHost(), r.credentials()), notes, aws);
-        } catch (AwsException | RuntimeException e) {
-            aws.close();
-            throw e;
+        open.add(aws);
+        EcrDestination.Resolved r = EcrDestination.resolve(ecr, aws, log);
+        if (r.immutableTags()) {
+            notes.add(r.repository() + " has immutable tags: tags already in place are kept, and a tag that would move fails the run");
         }
+        credentials.add(CredentialProvider.fixed(r.registryHost(), r.credentials()));
+        return new PipelineSpec.Target(StoreRef.parse(r.repository()), ecr.origin());
     }
 
     /** The AWS session of the last ECR destination resolved, while its resolution is open. */
@@ -62,11 +78,15 @@ public final class EcrResolver implements DestinationResolver {
      */
     public static DestinationResolver offline() {
         return spec -> {
-            if (!(spec.destination() instanceof PipelineSpec.Ecr ecr)) return new Resolved(spec, null, List.of(), null);
-            String host = (ecr.accountId() != null ? ecr.accountId() : "account") + ".dkr.ecr." + (ecr.region() != null ? ecr.region() : "region")
-                    + ".amazonaws.com";
-            return new Resolved(spec.withDestination(new PipelineSpec.Target(StoreRef.parse(host + "/" + ecr.repoName()), ecr.origin())),
-                    null, List.of(), null);
+            List<PipelineSpec.Mirror> mirrors = spec.mirrors().stream().map(m -> m.withDestination(named(m.destination()))).toList();
+            return new Resolved(spec.withDestination(named(spec.destination())).withMirrors(mirrors), null, List.of(), null);
         };
+    }
+
+    private static PipelineSpec.Destination named(PipelineSpec.Destination d) {
+        if (!(d instanceof PipelineSpec.Ecr ecr)) return d;
+        String host = (ecr.accountId() != null ? ecr.accountId() : "account") + ".dkr.ecr." + (ecr.region() != null ? ecr.region() : "region")
+                + ".amazonaws.com";
+        return new PipelineSpec.Target(StoreRef.parse(host + "/" + ecr.repoName()), ecr.origin());
     }
 }

@@ -39,19 +39,27 @@ final class CiTargets {
         return spec.github() != null && spec.github().branch() != null ? spec.github().branch() : "main";
     }
 
-    /** The registry host of the destination, or null for ECR (which is logged into another way) or a layout. */
-    static String registryHost(PipelineSpec spec) {
-        if (spec.destination() instanceof PipelineSpec.Target t && t.ref() instanceof io.polyarch.store.StoreRef.Registry r) {
-            return r.reference().registry();
-        }
-        return null;
+    /** Every destination: the first, then the others ({@code destinations:}). */
+    static List<PipelineSpec.Destination> destinations(PipelineSpec spec) {
+        List<PipelineSpec.Destination> all = new java.util.ArrayList<>();
+        if (spec.destination() != null) all.add(spec.destination());
+        spec.mirrors().forEach(m -> all.add(m.destination()));
+        return all;
+    }
+
+    /** The registry hosts of the destinations (ECR ones are logged into another way; a layout has none). */
+    static List<String> registryHosts(PipelineSpec spec) {
+        return destinations(spec).stream().filter(d -> d instanceof PipelineSpec.Target t && t.ref() instanceof io.polyarch.store.StoreRef.Registry)
+                .map(d -> ((io.polyarch.store.StoreRef.Registry) ((PipelineSpec.Target) d).ref()).reference().registry()).distinct().toList();
     }
 
     static boolean ecr(PipelineSpec spec) {
-        return spec.destination() instanceof PipelineSpec.Ecr;
+        return destinations(spec).stream().anyMatch(d -> d instanceof PipelineSpec.Ecr);
     }
 
+    /** The region of the first ECR destination that names one. */
     static String ecrRegion(PipelineSpec spec) {
-        return spec.destination() instanceof PipelineSpec.Ecr e && e.region() != null ? e.region() : null;
+        return destinations(spec).stream().filter(d -> d instanceof PipelineSpec.Ecr e && e.region() != null)
+                .map(d -> ((PipelineSpec.Ecr) d).region()).findFirst().orElse(null);
     }
 }

@@ -35,8 +35,8 @@ public final class GithubWorkflow {
         conc.put("cancel-in-progress", false);
         ObjectNode perms = root.putObject("permissions");
         perms.put("contents", "read");
-        String host = CiTargets.registryHost(spec);
-        if ("ghcr.io".equals(host)) perms.put("packages", "write");
+        boolean ghcr = CiTargets.registryHosts(spec).contains("ghcr.io");
+        if (ghcr) perms.put("packages", "write");
         if (CiTargets.ecr(spec)) perms.put("id-token", "write");
         ObjectNode env = root.putObject("env");
         env.put("POLYARCH_CONFIG", configPath);
@@ -58,7 +58,7 @@ public final class GithubWorkflow {
         }
         build.put("runs-on", "${{ matrix.runner }}");
         ArrayNode steps = build.putArray("steps");
-        common(steps, spec, host);
+        common(steps, spec, ghcr);
         if (anyQemu) {
             ObjectNode q = steps.addObject();
             q.put("name", "QEMU for ${{ matrix.platform }}");
@@ -73,7 +73,7 @@ public final class GithubWorkflow {
         publish.put("needs", "build");
         publish.put("runs-on", "ubuntu-24.04");
         ArrayNode psteps = publish.putArray("steps");
-        common(psteps, spec, host);
+        common(psteps, spec, ghcr);
         ObjectNode p = psteps.addObject();
         p.put("name", "polyarch run --reuse-only (publish the index)");
         p.put("run", "java -jar \"$RUNNER_TEMP/polyarch.jar\" run -c \"$POLYARCH_CONFIG\" --reuse-only --json \"$RUNNER_TEMP/polyarch.json\"");
@@ -88,7 +88,7 @@ public final class GithubWorkflow {
     }
 
     /** Checkout (with history: tags for semver, ancestry for the tag guard), Java, registry login, polyarch. */
-    private static void common(ArrayNode steps, PipelineSpec spec, String host) {
+    private static void common(ArrayNode steps, PipelineSpec spec, boolean ghcr) {
         ObjectNode co = steps.addObject();
         co.put("uses", "actions/checkout@v4");
         co.putObject("with").put("fetch-depth", 0);
@@ -102,7 +102,8 @@ public final class GithubWorkflow {
             ObjectNode with = aws.putObject("with");
             with.put("role-to-assume", "${{ vars.POLYARCH_AWS_ROLE_ARN }}");
             with.put("aws-region", CiTargets.ecrRegion(spec) != null ? CiTargets.ecrRegion(spec) : "${{ vars.AWS_REGION }}");
-        } else if ("ghcr.io".equals(host)) {
+        }
+        if (ghcr) {
             ObjectNode login = steps.addObject();
             login.put("name", "Log in to ghcr.io");
             login.put("run", "echo \"${{ secrets.GITHUB_TOKEN }}\" | docker login ghcr.io -u \"${{ github.actor }}\" --password-stdin");

@@ -26,6 +26,9 @@ abstract class PipelineOptions extends ContextCommand {
     @Option(names = "--ref", paramLabel = "BRANCH|TAG|SHA", description = "What to check out of --source (default: its HEAD).")
     String ref;
 
+    @Option(names = "--also-to", paramLabel = "REPOSITORY", description = "Publish the same index to this repository too (repeatable): every child is copied there, and no tag moves anywhere until every destination has them all.")
+    List<String> alsoTo = new ArrayList<>();
+
     @Option(names = "--to", paramLabel = "REPOSITORY|oci:DIR", description = "Publish here instead of the config's destination: HOST[:PORT]/PATH or an OCI layout directory.")
     String to;
 
@@ -93,7 +96,7 @@ abstract class PipelineOptions extends ContextCommand {
         Path cfg = configFile(checkout);
         return SpecLoader.load(cfg, new SpecLoader.Overrides(to, platforms, pairs(buildArgs, "--build-arg", "NAME"), builder, workDir, dockerfile,
                 target, noArchTags ? Boolean.FALSE : null, tagRules, pairs(labels, "--label", "KEY"), pairs(annotations, "--annotation", "KEY"),
-                signKey == null ? null : signKey.toString()));
+                signKey == null ? null : signKey.toString(), alsoTo));
     }
 
     private static Map<String, String> pairs(List<String> flags, String flag, String key) throws InvalidInputException {

@@ -154,45 +154,64 @@ public final class IndexCreator {
             tags.addAll(spec.extraTags());
             target.putManifest(raw, null);
             spec.beforeTags().ready(raw);
-            List<String> written = new ArrayList<>();
-            List<String> unchanged = new ArrayList<>();
-            List<Kept> kept = new ArrayList<>();
-            // every tag the guard keeps is known before the first one moves
-            List<String> moving = new ArrayList<>();
-            for (String tag : tags) {
-                if (spec.guard() != TagGuard.NONE) {
-                    Optional<RawManifest> now = target.getManifest(tag);
-                    Optional<String> why = now.isPresent() && !now.get().digest().equals(raw.digest()) ? spec.guard().keep(tag, now.get()) : Optional.empty();
-                    if (why.isPresent()) {
-                        kept.add(new Kept(tag, why.get()));
-                        progress.event("left " + spec.target().withTag(tag) + " at " + now.get().digest() + ": " + why.get());
-                        continue;
-                    }
-                }
-                moving.add(tag);
-            }
-            TagWriter writer = new TagWriter(target);
-            for (String tag : moving) {
-                boolean moved;
-                try {
-                    moved = writer.tag(raw, tag);
-                } catch (StoreException e) {
-                    if (written.isEmpty()) throw e;
-                    throw new StoreException("tag " + spec.target().withTag(tag), e.getMessage() + "; " + String.join(", ", written)
-                            + (written.size() == 1 ? " was" : " were") + " already moved to " + raw.digest() + ", the others were not", false, e);
-                }
-                if (!moved) {
-                    unchanged.add(tag);
-                    continue;
-                }
-                written.add(tag);
-                progress.event("tagged " + spec.target().withTag(tag) + " -> " + raw.digest());
-            }
+            Tagged t = writeTags(target, spec.target(), raw, tags, spec.guard(), progress);
             List<Entry> entries = children.stream().map(c -> new Entry(c.descriptor(), c.source().text(), c.configPlatform())).toList();
-            return new Result(spec.target().withTag(null).toString(), raw.descriptor(), entries, written, unchanged, kept);
+            return new Result(spec.target().withTag(null).toString(), raw.descriptor(), entries, t.written(), t.unchanged(), t.kept());
         } finally {
             for (ContentStore s : opened) s.close();
         }
+    }
+
+    /** What {@link #writeTags} did with each tag. */
+    public record Tagged(List<String> written, List<String> unchanged, List<Kept> kept) {
+        public Tagged {
+            written = List.copyOf(written);
+            unchanged = List.copyOf(unchanged);
+            kept = List.copyOf(kept);
+        }
+    }
+
+    /**
+     * Moves {@code tags} of {@code target} (named {@code ref} in messages) to {@code raw}, which is there by digest:
+     * first every tag the guard keeps is known, then the others move in order; an error after the first moved names
+     * the tags that did.
+     */
+    public static Tagged writeTags(ContentStore target, StoreRef ref, RawManifest raw, java.util.Collection<String> tags, TagGuard guard,
+                                   Progress progress) throws StoreException {
+        List<String> written = new ArrayList<>();
+        List<String> unchanged = new ArrayList<>();
+        List<Kept> kept = new ArrayList<>();
+        List<String> moving = new ArrayList<>();
+        for (String tag : tags) {
+            if (guard != TagGuard.NONE) {
+                Optional<RawManifest> now = target.getManifest(tag);
+                Optional<String> why = now.isPresent() && !now.get().digest().equals(raw.digest()) ? guard.keep(tag, now.get()) : Optional.empty();
+                if (why.isPresent()) {
+                    kept.add(new Kept(tag, why.get()));
+                    progress.event("left " + ref.withTag(tag) + " at " + now.get().digest() + ": " + why.get());
+                    continue;
+                }
+            }
+            moving.add(tag);
+        }
+        TagWriter writer = new TagWriter(target);
+        for (String tag : moving) {
+            boolean moved;
+            try {
+                moved = writer.tag(raw, tag);
+            } catch (StoreException e) {
+                if (written.isEmpty()) throw e;
+                throw new StoreException("tag " + ref.withTag(tag), e.getMessage() + "; " + String.join(", ", written)
+                        + (written.size() == 1 ? " was" : " were") + " already moved to " + raw.digest() + ", the others were not", false, e);
+            }
+            if (!moved) {
+                unchanged.add(tag);
+                continue;
+            }
+            written.add(tag);
+            progress.event("tagged " + ref.withTag(tag) + " -> " + raw.digest());
+        }
+        return new Tagged(written, unchanged, kept);
     }
 
     private interface Work<T> {

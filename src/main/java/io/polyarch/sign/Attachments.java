@@ -108,6 +108,47 @@ public final class Attachments {
         return out;
     }
 
+    /**
+     * Copies the signatures and attestations of {@code d} to another store (a second destination of the same index):
+     * where it has none, the same image under the same tag; where it has some (another key's), only the layers it
+     * lacks are added, so nothing there is lost. Returns how many layers were added.
+     */
+    public int copyTo(Attachments to, Digest d) throws StoreException {
+        int added = 0;
+        for (String tag : List.of(Cosign.signatureTag(d), Cosign.attestationTag(d))) {
+            Optional<RawManifest> mine = store.getManifest(tag);
+            if (mine.isEmpty() || !(mine.get().tryParse().orElse(null) instanceof ImageManifest im)) continue;
+            Optional<RawManifest> theirs = to.store.getManifest(tag);
+            if (theirs.isPresent() && theirs.get().digest().equals(mine.get().digest())) continue;
+            List<Descriptor> have = theirs.isPresent() && theirs.get().tryParse().orElse(null) instanceof ImageManifest other ? other.layers() : List.of();
+            List<Descriptor> missing = im.layers().stream()
+                    .filter(l -> have.stream().noneMatch(h -> h.digest().equals(l.digest()) && java.util.Objects.equals(h.annotations(), l.annotations())))
+                    .toList();
+            for (Descriptor l : missing) {
+                if (l.size() > MAX_LAYER) throw new StoreException("copy " + tag, "a layer of " + l.size() + " bytes; more than a signature holds", false, null);
+                if (to.store.statBlob(l.digest()).isPresent()) continue;
+                byte[] body;
+                try (InputStream in = store.openBlob(l)) {
+                    body = in.readNBytes((int) MAX_LAYER + 1);
+                } catch (IOException e) {
+                    throw new StoreException("read " + tag + " from " + store.describe(), e.getMessage(), true, e);
+                }
+                to.store.putBlob(l, () -> new ByteArrayInputStream(body));
+            }
+            if (theirs.isEmpty()) {
+                if (to.store.statBlob(im.config().digest()).isEmpty()) to.store.putBlob(im.config(), () -> store.openBlob(im.config()));
+                to.store.putManifest(mine.get(), tag);
+                added += im.layers().size();
+            } else if (!missing.isEmpty()) {
+                List<Descriptor> layers = new ArrayList<>(have);
+                layers.addAll(missing);
+                to.write(tag, layers);
+                added += missing.size();
+            }
+        }
+        return added;
+    }
+
     /** Pushes one more layer into the image under {@code tag} (made if absent), config listing every layer as cosign's does. */
     private void add(String tag, String layerType, byte[] body, Map<String, String> annotations) throws StoreException {
         List<Descriptor> layers = new ArrayList<>();
@@ -117,6 +158,11 @@ public final class Attachments {
         Descriptor layer = Descriptor.of(new MediaType(layerType), body).withAnnotations(new LinkedHashMap<>(annotations));
         store.putBlob(layer, () -> new ByteArrayInputStream(body));
         layers.add(layer);
+        write(tag, layers);
+    }
+
+    /** The image of these layers under {@code tag}, config listing every layer as cosign's does (the layers are there). */
+    private void write(String tag, List<Descriptor> layers) throws StoreException {
         var cfg = OciJson.mapper().createObjectNode();
         cfg.put("architecture", "");
         cfg.put("created", "0001-01-01T00:00:00Z");

@@ -35,8 +35,9 @@ public record Plan(String commit, StoreRef destination, Path context, boolean pu
      * @param labels      in each image config this run builds
      */
     public record Variant(PipelineSpec.Variant spec, Path dockerfilePath, Dockerfile dockerfile, List<String> tags, List<Cell> cells,
-                          Map<String, String> annotations, Map<String, String> labels) {
+                          Map<String, String> annotations, Map<String, String> labels, List<Mirror> mirrors) {
         public Variant {
+            mirrors = List.copyOf(mirrors);
             tags = List.copyOf(tags);
             cells = List.copyOf(cells);
             annotations = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(annotations));
@@ -45,6 +46,19 @@ public record Plan(String commit, StoreRef destination, Path context, boolean pu
 
         public String name() {
             return spec.name();
+        }
+    }
+
+    /**
+     * Another destination of a variant's index ({@code destinations:} after the first, {@code --also-to}): the same
+     * index and children, then these tags.
+     *
+     * @param archTags cell name → its arch tags here (none with archTags off)
+     */
+    public record Mirror(StoreRef repository, List<String> tags, Map<String, List<String>> archTags) {
+        public Mirror {
+            tags = List.copyOf(tags);
+            archTags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(archTags));
         }
     }
 
@@ -79,6 +93,11 @@ public record Plan(String commit, StoreRef destination, Path context, boolean pu
         public JobKind kind() {
             return id.kind();
         }
+    }
+
+    /** Every other destination of the run's indexes (each variant has the same), in the order configured. */
+    public List<StoreRef> mirrors() {
+        return variants.stream().flatMap(v -> v.mirrors().stream().map(Mirror::repository)).distinct().toList();
     }
 
     public Optional<Job> job(JobId id) {

@@ -65,6 +65,11 @@ public final class PlanBuilder {
                 // the index tags, then each platform's arch tags, which must agree with them
                 List<String> tags = new ArrayList<>(v.tags());
                 v.cells().forEach(c -> tags.addAll(c.archTags()));
+                // then, by their full names, the other destinations' (the same index, copied there first)
+                for (Plan.Mirror m : v.mirrors()) {
+                    m.tags().forEach(t -> tags.add(m.repository().withTag(t).toString()));
+                    m.archTags().values().forEach(ts -> ts.forEach(t -> tags.add(m.repository().withTag(t).toString())));
+                }
                 jobs.add(new Plan.Job(publishId(v.spec(), dest), v.name(), null, last, tags, false));
             }
         }
@@ -135,6 +140,7 @@ public final class PlanBuilder {
     private static List<Plan.Variant> variants(PipelineSpec spec, GitSource.Checkout src, Path context, List<String> notes) throws ConfigException {
         List<Plan.Variant> out = new ArrayList<>();
         Map<String, String> owner = new LinkedHashMap<>();
+        Map<String, String> mirrorOwners = new LinkedHashMap<>();
         Map<String, String> standard = ImageMetadata.standard(spec, src);
         for (PipelineSpec.Variant v : spec.variants()) {
             String who = v.name().isEmpty() ? "" : "variant " + v.name() + ": ";
@@ -166,7 +172,50 @@ public final class PlanBuilder {
             }
             out.add(new Plan.Variant(v, dockerfilePath, df, tags, cells,
                     ImageMetadata.of(standard, spec.metadata().annotations(), "annotations", spec, v, src),
-                    ImageMetadata.of(standard, spec.metadata().labels(), "labels", spec, v, src)));
+                    ImageMetadata.of(standard, spec.metadata().labels(), "labels", spec, v, src),
+                    mirrors(spec, v, who, src, tags, cells, mirrorOwners, notes)));
+        }
+        return out;
+    }
+
+    /**
+     * The variant's other destinations: each with its own tag rules (the variant's variables as placeholders) or the
+     * variant's tags, and their arch tags.
+     */
+    private static List<Plan.Mirror> mirrors(PipelineSpec spec, PipelineSpec.Variant v, String who, GitSource.Checkout src, List<String> tags,
+                                             List<Plan.Cell> cells, Map<String, String> owners, List<String> notes) throws ConfigException {
+        List<Plan.Mirror> out = new ArrayList<>();
+        StoreRef primary = destination(spec);
+        for (PipelineSpec.Mirror m : spec.mirrors()) {
+            if (!(m.destination() instanceof PipelineSpec.Target t)) {
+                throw new ConfigException(m.destination().origin() + ": an ECR destination that has not been resolved to its registry (io.polyarch.aws.EcrResolver)");
+            }
+            if (t.ref().equals(primary)) {
+                throw new ConfigException(t.origin() + ": " + t.ref() + " is the first destination already; list each once");
+            }
+            List<String> own = tags;
+            if (!m.tagRules().isEmpty()) {
+                PipelineSpec.Variant withRules = new PipelineSpec.Variant(v.name(), v.vars(), v.dockerfile(), v.target(), m.tagRules(), v.ignoreFailure());
+                own = tags(spec, withRules, who + t.ref() + ": ", src, notes);
+                for (String tag : own) {
+                    String other = owners.putIfAbsent(t.ref() + ":" + tag, v.name());
+                    if (other != null) {
+                        throw new ConfigException(t.origin() + ": variants " + other + " and " + v.name() + " would both publish tag '" + tag + "' in "
+                                + t.ref() + "; use the variables in its tag rules, e.g. {" + String.join("}-{", v.vars().keySet()) + "}-{commit-short}");
+                    }
+                }
+            }
+            Map<String, List<String>> archTags = new LinkedHashMap<>();
+            for (Plan.Cell c : cells) {
+                if (c.archTags().isEmpty()) continue;
+                try {
+                    archTags.put(c.name(), Tags.archTags(own, c.arch()));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(t.origin() + ": " + who + "tagRules with archTags: " + e.getMessage()
+                            + "; shorten the tag rules or the arch name (archNames), or set archTags: false");
+                }
+            }
+            out.add(new Plan.Mirror(t.ref(), own, archTags));
         }
         return out;
     }

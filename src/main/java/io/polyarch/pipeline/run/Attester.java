@@ -97,6 +97,20 @@ final class Attester {
         }
     }
 
+    /**
+     * The signatures and attestations of the index and each of its entries, into another destination that holds the
+     * index now (the layers it lacks: another key's signatures there stay).
+     */
+    void copyTo(RawManifest index, io.polyarch.store.ContentStore to, StoreRef repository) throws StoreException {
+        if (!active() || !(repository instanceof StoreRef.Registry)) return;
+        Attachments mine = attachments();
+        Attachments theirs = new Attachments(to, RunReport.repositoryOf(repository));
+        if (io.polyarch.ops.Images.parse(index, "the index " + index.digest()) instanceof io.polyarch.oci.ImageIndex idx) {
+            for (io.polyarch.oci.Descriptor d : idx.manifests()) mine.copyTo(theirs, d.digest());
+        }
+        mine.copyTo(theirs, index.digest());
+    }
+
     /** Everything about one variant's published index and children, called once the index is pushed by digest. */
     void beforeTags(Plan.Variant v, Map<String, CellJob> jobs, Map<String, CellState> cells, RawManifest index) throws StoreException {
         for (Plan.Cell cell : v.cells()) {

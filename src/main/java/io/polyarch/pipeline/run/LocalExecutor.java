@@ -80,6 +80,13 @@ public final class LocalExecutor implements Executor {
                 preflight(plan.destination());
                 return null;
             });
+            List<CompletableFuture<Void>> mirrorChecks = new ArrayList<>();
+            for (StoreRef m : plan.mirrors()) {
+                mirrorChecks.add(workers.async(() -> {
+                    preflight(m);
+                    return null;
+                }));
+            }
             Path runDir = scratchDir();
             List<CompletableFuture<Void>> cleanups = new CopyOnWriteArrayList<>();
             try {
@@ -96,16 +103,25 @@ public final class LocalExecutor implements Executor {
                 } catch (StoreException e) {
                     throw new RunFailedException("cannot use the destination " + plan.destination() + " (nothing was built): " + e.getMessage());
                 }
+                for (int i = 0; i < mirrorChecks.size(); i++) {
+                    try {
+                        Workers.await(mirrorChecks.get(i));
+                    } catch (StoreException e) {
+                        throw new RunFailedException("cannot use the destination " + plan.mirrors().get(i) + " (nothing was built): " + e.getMessage());
+                    }
+                }
                 long prepareMs = ms(t0);
                 Dag<Plan.Job> graph = plan.dag();
-                ReportAssembler.Published published = new ReportAssembler.Published(new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+                ReportAssembler.Published published = new ReportAssembler.Published(new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
                 DagRunner.Result result;
-                try (ContentStore target = stores.open(plan.destination(), true)) {
+                Map<StoreRef, ContentStore> mirrors = new LinkedHashMap<>();
+                try (ContentStore target = stores.open(plan.destination(), true); Closing closing = new Closing(mirrors.values())) {
+                    for (StoreRef m : plan.mirrors()) mirrors.put(m, stores.open(m, true));
                     openTarget.set(target);
                     RunContext run = new RunContext(stores, opts, listener, workers, target);
                     Steps steps = new Steps(run, spec, plan, jobs, cells, published, cleanups,
                             (older, newer) -> GitSource.isAncestor(src.root(), older, newer, opts.env()),
-                            new Attester(run, plan, src, spec.metadata().provenance()));
+                            new Attester(run, plan, src, spec.metadata().provenance()), mirrors);
                     result = new DagRunner(new DagRunner.Options(plan.parallelism(), plan.fastFail()))
                             .run(graph, node -> steps.run(node.payload()), (id, state, detail) -> steps.changed(graph.job(id).payload(), state));
                     notes.addAll(steps.attester().signed());
@@ -125,13 +141,19 @@ public final class LocalExecutor implements Executor {
     /** What each kind of job does, and the cell states a listener sees. */
     private record Steps(RunContext run, PipelineSpec spec, Plan plan, Map<String, CellJob> jobs, Map<String, CellState> cells,
                          ReportAssembler.Published published, List<CompletableFuture<Void>> cleanups, Publisher.History history,
-                         Attester attester) {
+                         Attester attester, Map<StoreRef, ContentStore> mirrors) {
         void run(Plan.Job job) throws Exception {
             if (job.kind() == JobKind.PUBLISH) {
                 Plan.Variant v = variantOf(job);
                 try {
-                    IndexCreator.Result r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target(), history, attester).publish(plan, v, jobs, cells)));
-                    published.indexes().put(v.name(), r);
+                    Publisher.Outcome r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target(), mirrors,
+                            spec.soci() != null && "v1".equals(spec.soci().format()), history, attester).publish(plan, v, jobs, cells)));
+                    published.indexes().put(v.name(), r.index());
+                    published.mirrors().put(v.name(), r.mirrors());
+                    if (r.failure() != null) {
+                        published.errors().put(v.name(), r.failure());
+                        throw new StoreException("publish", r.failure(), false, null);
+                    }
                 } catch (StoreException | InvalidInputException | ValidationException e) {
                     published.errors().put(v.name(), "publishing the index failed: " + e.getMessage());
                     throw e;
@@ -223,6 +245,14 @@ public final class LocalExecutor implements Executor {
     private void preflight(StoreRef dest) throws StoreException {
         try (ContentStore target = stores.open(dest, true)) {
             target.statBlob(io.polyarch.oci.Digest.sha256(new byte[0]));
+        }
+    }
+
+    /** Closes stores opened one by one (the other destinations), whichever opened. */
+    private record Closing(java.util.Collection<ContentStore> stores) implements AutoCloseable {
+        @Override
+        public void close() {
+            stores.forEach(ContentStore::close);
         }
     }
 

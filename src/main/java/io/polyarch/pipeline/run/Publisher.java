@@ -34,6 +34,8 @@ final class Publisher {
     private final io.polyarch.ops.TagWriter tagWriter;
     private final History history;
     private final Attester attester;
+    private final Map<StoreRef, ContentStore> mirrors;
+    private final boolean referrers;
 
     /** What the checkout knows of the order of commits. */
     @FunctionalInterface
@@ -42,9 +44,15 @@ final class Publisher {
         Optional<Boolean> isAncestor(String older, String newer);
     }
 
-    /** @param target the destination, open, for the arch tags */
-    Publisher(Stores stores, int jobs, ContentStore target, History history, Attester attester) {
+    /**
+     * @param target    the destination, open, for the arch tags
+     * @param mirrors   the other destinations, open
+     * @param referrers whether the images have referrers to copy to the other destinations (SOCI v1 indexes)
+     */
+    Publisher(Stores stores, int jobs, ContentStore target, Map<StoreRef, ContentStore> mirrors, boolean referrers, History history, Attester attester) {
         this.stores = stores;
+        this.mirrors = mirrors;
+        this.referrers = referrers;
         this.jobs = jobs;
         this.target = target;
         this.tagWriter = new io.polyarch.ops.TagWriter(target);
@@ -52,7 +60,20 @@ final class Publisher {
         this.attester = attester;
     }
 
-    IndexCreator.Result publish(Plan plan, Plan.Variant v, Map<String, CellJob> cellJobs, Map<String, CellState> cells)
+    /**
+     * The index published, and what became of it in each other destination.
+     *
+     * @param failure why the tags of another destination did not all move (the first destination's had), or null
+     */
+    record Outcome(IndexCreator.Result index, List<RunReport.DestinationReport> mirrors, String failure) {
+    }
+
+    /**
+     * The index goes to the first destination by digest, is signed there, then is copied with every child,
+     * signature and attestation to each other destination; only then do tags move: the first destination's, its arch
+     * tags, then each other's. A failure before that point moves no tag anywhere.
+     */
+    Outcome publish(Plan plan, Plan.Variant v, Map<String, CellJob> cellJobs, Map<String, CellState> cells)
             throws StoreException, InvalidInputException, ValidationException {
         List<IndexCreator.Source> sources = new ArrayList<>();
         List<Descriptor> artifacts = new ArrayList<>();
@@ -62,17 +83,59 @@ final class Publisher {
             if (c.sociIndex != null) artifacts.add(c.sociIndex);
         }
         List<String> tags = v.tags();
+        java.util.concurrent.atomic.AtomicReference<RawManifest> pushed = new java.util.concurrent.atomic.AtomicReference<>();
         IndexCreator.Result r = new IndexCreator(stores, jobs, Progress.NONE).create(new IndexCreator.Spec(plan.destination().withTag(tags.get(0)),
                 tags.subList(1, tags.size()), IndexCreator.Kind.AUTO, v.annotations(), sources, false, artifacts, newer(plan.commit()),
-                index -> attester.beforeTags(v, cellJobs, cells, index)));
+                index -> {
+                    attester.beforeTags(v, cellJobs, cells, index);
+                    replicate(v, index);
+                    pushed.set(index);
+                }));
         List<String> kept = r.tagsKept().stream().map(IndexCreator.Kept::tag).toList();
+        List<Plan.Cell> tagged = v.cells().stream().filter(c -> c.archTags().size() == tags.size()).toList(); // none: arch tags off
         try {
-            archTags(v, cells, r.index().digest(), kept);
+            Map<String, List<String>> mine = archTags(tagWriter, tags, tagged, Plan.Cell::archTags, cells, r.index().digest(), kept);
+            for (Plan.Cell cell : tagged) cells.get(cell.name()).report = cells.get(cell.name()).report.withTags(mine.get(cell.name()));
         } catch (StoreException e) {
             throw new StoreException("write the arch tags", e.getMessage() + "; the index tags " + String.join(", ", r.tagsWritten())
                     + " had moved to " + r.index().digest() + ", and an arch tag that failed still names what it did", false, e);
         }
-        return r;
+        List<RunReport.DestinationReport> others = new ArrayList<>();
+        for (Plan.Mirror m : v.mirrors()) {
+            try {
+                others.add(tagMirror(plan, v, cells, m, pushed.get()));
+            } catch (StoreException e) {
+                // the tags that moved stay (the index is whole in every destination); a second run moves the rest
+                return new Outcome(r, others, "tagging " + m.repository() + " failed: " + e.getMessage() + "; the index " + r.index().digest()
+                        + " is in every destination, " + plan.destination() + (others.isEmpty() ? "" : " and " + String.join(", ",
+                        others.stream().map(RunReport.DestinationReport::repository).toList())) + " have their tags; run again to tag the rest");
+            }
+        }
+        return new Outcome(r, others, null);
+    }
+
+    /** The index, children, referrers, signatures and attestations into every other destination, no tag written. */
+    private void replicate(Plan.Variant v, RawManifest index) throws StoreException {
+        for (Plan.Mirror m : v.mirrors()) {
+            ContentStore to = mirrors.get(m.repository());
+            try {
+                new io.polyarch.ops.Replicator(jobs, Progress.NONE).copy(target, to, index, referrers);
+                attester.copyTo(index, to, m.repository());
+            } catch (InvalidInputException | StoreException e) {
+                throw new StoreException("copy " + index.digest() + " to " + m.repository(), e.getMessage() + "; no tag was moved anywhere",
+                        false, e);
+            }
+        }
+    }
+
+    private RunReport.DestinationReport tagMirror(Plan plan, Plan.Variant v, Map<String, CellState> cells, Plan.Mirror m, RawManifest index)
+            throws StoreException {
+        ContentStore to = mirrors.get(m.repository());
+        IndexCreator.Tagged t = IndexCreator.writeTags(to, m.repository(), index, m.tags(), newer(plan.commit()), Progress.NONE);
+        List<String> kept = t.kept().stream().map(IndexCreator.Kept::tag).toList();
+        List<Plan.Cell> tagged = v.cells().stream().filter(c -> m.archTags().containsKey(c.name())).toList();
+        archTags(new io.polyarch.ops.TagWriter(to), m.tags(), tagged, c -> m.archTags().get(c.name()), cells, index.digest(), kept);
+        return new RunReport.DestinationReport(RunReport.repositoryOf(m.repository()), m.tags(), t.written(), t.unchanged(), t.kept());
     }
 
     /**
@@ -97,39 +160,40 @@ final class Publisher {
      * index tags, then checked. When another run of the same repository moved {@code <tag>} meanwhile, this run's
      * arch tags follow the index that is there now, so that {@code latest-arm64} always agrees with {@code latest}
      * whichever run writes last (the other run, writing its index tag before its arch tags, re-checks after them).
+     * Returns, per cell, the arch tags that name this run's image.
      */
-    private void archTags(Plan.Variant v, Map<String, CellState> cells, Digest index, List<String> kept) throws StoreException {
-        List<String> tags = v.tags();
-        List<Plan.Cell> tagged = v.cells().stream().filter(c -> c.archTags().size() == tags.size()).toList(); // none: arch tags off
-        if (tagged.isEmpty()) return;
+    private Map<String, List<String>> archTags(io.polyarch.ops.TagWriter writer, List<String> tags, List<Plan.Cell> tagged,
+                                               java.util.function.Function<Plan.Cell, List<String>> archOf, Map<String, CellState> cells,
+                                               Digest index, List<String> kept) throws StoreException {
+        Map<String, List<String>> mine = new java.util.LinkedHashMap<>();
+        if (tagged.isEmpty()) return mine;
         List<TagWrite> writes = new ArrayList<>();
         for (Plan.Cell cell : tagged) {
             // the arch tags of an index tag left at a newer commit's index are only made to agree with it, below
+            List<String> own = new ArrayList<>();
             for (int i = 0; i < tags.size(); i++) {
-                if (!kept.contains(tags.get(i))) writes.add(new TagWrite(cells.get(cell.name()).published, cell.archTags().get(i)));
+                if (kept.contains(tags.get(i))) continue;
+                writes.add(new TagWrite(cells.get(cell.name()).published, archOf.apply(cell).get(i)));
+                own.add(archOf.apply(cell).get(i));
             }
+            mine.put(cell.name(), own);
         }
-        writeAll(writes);
+        writeAll(writer, writes);
         List<TagWrite> follow = new ArrayList<>();
         for (int i = 0; i < tags.size(); i++) {
-            Optional<RawManifest> now = tagWriter.current(tags.get(i));
+            Optional<RawManifest> now = writer.current(tags.get(i));
             if (now.isEmpty() || now.get().digest().equals(index)
                     || !(io.polyarch.ops.Images.parse(now.get(), "the index under " + tags.get(i)) instanceof ImageIndex other)) continue;
             for (Plan.Cell cell : tagged) {
                 Optional<Descriptor> child = other.manifests().stream()
                         .filter(d -> d.platform() != null && !d.isAttestation() && d.platform().matches(cell.platform())).findFirst();
                 if (child.isEmpty()) continue;
-                Optional<RawManifest> m = tagWriter.current(child.get().digest().toString());
-                if (m.isPresent()) follow.add(new TagWrite(m.get(), cell.archTags().get(i)));
+                Optional<RawManifest> m = writer.current(child.get().digest().toString());
+                if (m.isPresent()) follow.add(new TagWrite(m.get(), archOf.apply(cell).get(i)));
             }
         }
-        writeAll(follow);
-        for (Plan.Cell cell : tagged) {
-            CellState c = cells.get(cell.name());
-            List<String> mine = new ArrayList<>();
-            for (int i = 0; i < tags.size(); i++) if (!kept.contains(tags.get(i))) mine.add(cell.archTags().get(i));
-            c.report = c.report.withTags(mine);
-        }
+        writeAll(writer, follow);
+        return mine;
     }
 
     private record TagWrite(RawManifest manifest, String tag) {
@@ -139,7 +203,8 @@ final class Publisher {
      * All at once: each is a round trip or two (HEAD, then PUT where it points elsewhere), after the last push.
      * Threads of its own, not the run's pool, which this publish is already running on.
      */
-    private void writeAll(List<TagWrite> writes) throws StoreException {
+    private static void writeAll(io.polyarch.ops.TagWriter tagWriter, List<TagWrite> writes) throws StoreException {
+        if (writes.isEmpty()) return;
         if (writes.size() == 1) {
             tagWriter.tag(writes.get(0).manifest(), writes.get(0).tag());
             return;

@@ -19,7 +19,7 @@ import java.util.Map;
  */
 final class ReportAssembler {
     /** What the run left behind besides the cells: the indexes published and why others were not. */
-    record Published(Map<String, IndexCreator.Result> indexes, Map<String, String> errors) {
+    record Published(Map<String, IndexCreator.Result> indexes, Map<String, List<RunReport.DestinationReport>> mirrors, Map<String, String> errors) {
     }
 
     private final Plan plan;
@@ -61,10 +61,19 @@ final class ReportAssembler {
                 failure = String.join("; ", problems);
                 if (v.spec().ignoreFailure()) notes.add("variant " + vname + " failed, and has ignoreFailure: " + failure);
                 else failures.add(vname.isEmpty() ? failure : vname + ": " + failure);
+            } else if (ir != null && published.errors().containsKey(vname)) {
+                // published in the first destination, then another destination's tags failed
+                failure = published.errors().get(vname);
+                failures.add(vname.isEmpty() ? failure : vname + ": " + failure);
             }
             if (ir != null) ir.tagsKept().forEach(k -> notes.add("left " + k.tag() + " where it is: " + k.reason()));
             variants.add(new RunReport.VariantReport(vname, v.spec().vars(), v.tags(), ir == null ? List.of() : ir.tagsWritten(),
-                    ir == null ? List.of() : ir.tagsUnchanged(), ir == null ? List.of() : ir.tagsKept(), ir == null ? null : ir.index(), images, failure));
+                    ir == null ? List.of() : ir.tagsUnchanged(), ir == null ? List.of() : ir.tagsKept(), ir == null ? null : ir.index(), images, failure,
+                    published.mirrors().getOrDefault(vname, List.of())));
+            published.mirrors().getOrDefault(vname, List.of()).forEach(m -> {
+                if (!m.tagsWritten().isEmpty()) notes.add("published the same index to " + m.repository() + " as " + String.join(", ", m.tagsWritten()));
+                m.tagsKept().forEach(k -> notes.add("left " + m.repository() + ":" + k.tag() + " where it is: " + k.reason()));
+            });
         }
         if (!publish) {
             leftInPlace.clear();
@@ -73,7 +82,7 @@ final class ReportAssembler {
         if (!leftInPlace.isEmpty()) notes.add("pushed, with no index published over them: " + String.join("; ", leftInPlace));
         if (!failures.isEmpty()) {
             notes.add(published.indexes().isEmpty() ? "no index tag was written or moved"
-                    : "no index tag was written or moved for " + String.join(", ", variants.stream().filter(x -> x.failure() != null).map(RunReport.VariantReport::name).toList()));
+                    : "no index tag was written or moved for " + String.join(", ", variants.stream().filter(x -> x.failure() != null && x.index() == null).map(RunReport.VariantReport::name).toList()));
         }
         // every DAG job's own time, so that the critical path can be compared with the whole run (bench/matrix.sh)
         result.outcomes().forEach((id, o) -> durations.put("job:" + id, o.duration().toMillis()));

@@ -70,6 +70,11 @@ public record RunReport(String repository, String commit, String branch, List<Va
         return single() == null ? null : single().index();
     }
 
+    /** The other destinations of a run without a matrix (with one: see each variant). */
+    public List<DestinationReport> mirrors() {
+        return single() == null ? List.of() : single().mirrors();
+    }
+
     /** Every image of every variant. */
     public List<ImageReport> images() {
         List<ImageReport> out = new ArrayList<>();
@@ -82,17 +87,32 @@ public record RunReport(String repository, String commit, String branch, List<Va
      *
      * @param failure why this variant published nothing, or null
      */
-    /** @param tagsKept tags left at a newer commit's index, each with why */
+    /**
+     * @param tagsKept tags left at a newer commit's index, each with why
+     * @param mirrors  the other destinations of the same index, in the order configured
+     */
     public record VariantReport(String name, Map<String, String> vars, List<String> tags, List<String> tagsWritten,
                                 List<String> tagsUnchanged, List<io.polyarch.ops.IndexCreator.Kept> tagsKept, Descriptor index,
-                                List<ImageReport> images, String failure) {
+                                List<ImageReport> images, String failure, List<DestinationReport> mirrors) {
         public VariantReport {
+            mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
             tagsKept = List.copyOf(tagsKept);
             vars = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(vars));
             tags = List.copyOf(tags);
             tagsWritten = List.copyOf(tagsWritten);
             tagsUnchanged = List.copyOf(tagsUnchanged);
             images = List.copyOf(images);
+        }
+    }
+
+    /** Another destination of a variant's index: its tags and what became of each. */
+    public record DestinationReport(String repository, List<String> tags, List<String> tagsWritten, List<String> tagsUnchanged,
+                                    List<io.polyarch.ops.IndexCreator.Kept> tagsKept) {
+        public DestinationReport {
+            tags = List.copyOf(tags);
+            tagsWritten = List.copyOf(tagsWritten);
+            tagsUnchanged = List.copyOf(tagsUnchanged);
+            tagsKept = List.copyOf(tagsKept);
         }
     }
 

@@ -20,10 +20,11 @@ import java.util.TreeMap;
  *  "durationsMs":{"total":3400},"notes":[]}
  * }</pre>
  */
-@JsonPropertyOrder({"ok", "repository", "commit", "branch", "tags", "tagsWritten", "tagsUnchanged", "tagsKept", "index", "images", "variants", "jobs",
-        "durationsMs", "notes", "failure"})
+@JsonPropertyOrder({"ok", "repository", "commit", "branch", "tags", "tagsWritten", "tagsUnchanged", "tagsKept", "index", "alsoPublished", "images",
+        "variants", "jobs", "durationsMs", "notes", "failure"})
 public record RunSummary(boolean ok, String repository, String commit, String branch, List<String> tags, List<String> tagsWritten,
-                         List<String> tagsUnchanged, List<String> tagsKept, Index index, List<Image> images, List<Variant> variants, List<Job> jobs,
+                         List<String> tagsUnchanged, List<String> tagsKept, Index index, List<Destination> alsoPublished, List<Image> images,
+                         List<Variant> variants, List<Job> jobs,
                          Map<String, Long> durationsMs, List<String> notes, @JsonInclude(JsonInclude.Include.NON_NULL) String failure) {
 
     /** An index published: with its size at the top level, without it per variant. */
@@ -31,6 +32,15 @@ public record RunSummary(boolean ok, String repository, String commit, String br
     public record Index(String digest, String mediaType, @JsonInclude(JsonInclude.Include.NON_NULL) Long size) {
         static Index of(Descriptor d, boolean withSize) {
             return d == null ? null : new Index(d.digest().toString(), d.mediaType().value(), withSize ? d.size() : null);
+        }
+    }
+
+    /** Another destination of the same index (the config's destinations after the first, --also-to): its tags. */
+    @JsonPropertyOrder({"repository", "tags", "tagsWritten", "tagsUnchanged", "tagsKept"})
+    public record Destination(String repository, List<String> tags, List<String> tagsWritten, List<String> tagsUnchanged, List<String> tagsKept) {
+        static List<Destination> of(List<RunReport.DestinationReport> ds) {
+            return ds.stream().map(d -> new Destination(d.repository(), d.tags(), d.tagsWritten(), d.tagsUnchanged(),
+                    d.tagsKept().stream().map(io.polyarch.ops.IndexCreator.Kept::tag).toList())).toList();
         }
     }
 
@@ -49,9 +59,9 @@ public record RunSummary(boolean ok, String repository, String commit, String br
         }
     }
 
-    @JsonPropertyOrder({"name", "vars", "ok", "tags", "tagsWritten", "index", "images", "failure"})
+    @JsonPropertyOrder({"name", "vars", "ok", "tags", "tagsWritten", "index", "alsoPublished", "images", "failure"})
     public record Variant(String name, Map<String, String> vars, boolean ok, List<String> tags, List<String> tagsWritten, Index index,
-                          List<Image> images, @JsonInclude(JsonInclude.Include.NON_NULL) String failure) {
+                          List<Destination> alsoPublished, List<Image> images, @JsonInclude(JsonInclude.Include.NON_NULL) String failure) {
     }
 
     @JsonPropertyOrder({"id", "state", "ms", "detail"})
@@ -64,24 +74,25 @@ public record RunSummary(boolean ok, String repository, String commit, String br
      */
     public static RunSummary sample() {
         RunReport.ImageReport i = new RunReport.ImageReport(io.polyarch.oci.Platform.LINUX_AMD64, "pushed", null, 0, List.of(), 0, 0, 0, "", "e", null, 0, "r");
-        return of(new RunReport("r", "c", "b", List.of(new RunReport.VariantReport("v", Map.of(), List.of(), List.of(), List.of(), List.of(), null, List.of(i), "f")),
+        return of(new RunReport("r", "c", "b", List.of(new RunReport.VariantReport("v", Map.of(), List.of(), List.of(), List.of(), List.of(), null, List.of(i), "f",
+                        List.of(new RunReport.DestinationReport("r", List.of(), List.of(), List.of(), List.of())))),
                 List.of(new RunReport.JobReport("j", "succeeded", 0, "d")), Map.of(), List.of(), "f"));
     }
 
     /** A run that failed before it had anything to report (a destination it could not reach, a config error). */
     public static RunSummary failed(String repository, String commit, String branch, String failure) {
-        return new RunSummary(false, repository, commit, branch, List.of(), List.of(), List.of(), List.of(), null, List.of(), List.of(), List.of(), Map.of(),
+        return new RunSummary(false, repository, commit, branch, List.of(), List.of(), List.of(), List.of(), null, List.of(), List.of(), List.of(), List.of(), Map.of(),
                 List.of(), Redact.text(failure));
     }
 
     public static RunSummary of(RunReport r) {
         List<Image> images = r.variants().stream().flatMap(v -> v.images().stream().map(i -> Image.of(v.name(), i))).toList();
         List<Variant> variants = r.variants().stream().map(v -> new Variant(v.name(), v.vars(), v.failure() == null, v.tags(), v.tagsWritten(),
-                Index.of(v.index(), false), v.images().stream().map(i -> Image.of(null, i)).toList(),
+                Index.of(v.index(), false), Destination.of(v.mirrors()), v.images().stream().map(i -> Image.of(null, i)).toList(),
                 v.failure() == null ? null : Redact.text(v.failure()))).toList();
         List<Job> jobs = r.jobs().stream().map(j -> new Job(j.id(), j.state(), j.ms(), j.detail() == null ? null : Redact.text(j.detail()))).toList();
         return new RunSummary(r.ok(), r.repository(), r.commit(), r.branch(), r.tags(), r.tagsWritten(), r.tagsUnchanged(), r.tagsKept(), Index.of(r.index(), true),
-                images, variants, jobs, new TreeMap<>(r.durationsMs()), r.notes().stream().map(Redact::text).toList(),
+                Destination.of(r.mirrors()), images, variants, jobs, new TreeMap<>(r.durationsMs()), r.notes().stream().map(Redact::text).toList(),
                 r.failure() == null ? null : Redact.text(r.failure()));
     }
 }

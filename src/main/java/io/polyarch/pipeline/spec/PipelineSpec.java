@@ -21,8 +21,9 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
                            List<Platform> platforms, String dockerfile, Map<String, String> buildArgs, String target,
                            String archBuildArg, boolean archTags, Map<String, String> archNames, List<TagRule> tagRules,
                            BuilderSpec builder, int parallelism, TestSpec test, boolean fastFail, List<Variant> variants, SociSpec soci,
-                           Metadata metadata, BuildOptions buildOptions) {
+                           Metadata metadata, BuildOptions buildOptions, List<Mirror> mirrors) {
     public PipelineSpec {
+        mirrors = mirrors == null ? List.of() : List.copyOf(mirrors);
         if (metadata == null) metadata = Metadata.DEFAULT;
         if (buildOptions == null) buildOptions = BuildOptions.NONE;
         platforms = List.copyOf(platforms);
@@ -55,7 +56,29 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
     /** The same pipeline publishing elsewhere (an ECR destination once resolved to its registry repository). */
     public PipelineSpec withDestination(Destination d) {
         return new PipelineSpec(origin, pipelineName, github, workDir, d, platforms, dockerfile, buildArgs, target, archBuildArg, archTags,
-                archNames, tagRules, builder, parallelism, test, fastFail, variants, soci, metadata, buildOptions);
+                archNames, tagRules, builder, parallelism, test, fastFail, variants, soci, metadata, buildOptions, mirrors);
+    }
+
+    /** The same pipeline with its other destinations resolved (ECR ones to their registry repositories). */
+    public PipelineSpec withMirrors(List<Mirror> m) {
+        return new PipelineSpec(origin, pipelineName, github, workDir, destination, platforms, dockerfile, buildArgs, target, archBuildArg, archTags,
+                archNames, tagRules, builder, parallelism, test, fastFail, variants, soci, metadata, buildOptions, m);
+    }
+
+    /**
+     * A destination after the first of {@code destinations:} ({@code --also-to}): it gets the same index, by the same
+     * digest, with its children, signatures and attestations, before any tag moves anywhere; then its tags.
+     *
+     * @param tagRules its own tag rules; empty: the same tags as the first destination
+     */
+    public record Mirror(Destination destination, List<TagRule> tagRules) {
+        public Mirror {
+            tagRules = List.copyOf(tagRules);
+        }
+
+        public Mirror withDestination(Destination d) {
+            return new Mirror(d, tagRules);
+        }
     }
 
     /**

@@ -40,7 +40,7 @@ import static io.polyarch.pipeline.spec.Fields.where;
 public final class SpecLoader {
     static final Set<String> TOP = Set.of("pipelineName", "source", "workDir", "destination", "platforms", "dockerfile",
             "buildArgs", "target", "archBuildArg", "archTags", "archNames", "tagRules", "builder", "parallelism", "test", "fastFail", "matrix", "soci",
-            "labels", "annotations", "provenance", "sign", "build");
+            "labels", "annotations", "provenance", "sign", "build", "destinations");
     static final Set<String> SOURCE = Set.of("github");
     static final Set<String> GITHUB = Set.of("owner", "repo", "branch", "connectionArn", "triggerOnPush");
     static final Set<String> DESTINATION = Set.of("ecr", "registry");
@@ -56,8 +56,9 @@ public final class SpecLoader {
     /** Flag values that override the file; null or empty means "not given". Applied to the spec read from the file. */
     public record Overrides(String to, List<String> platforms, Map<String, String> buildArgs, String builder,
                             String workDir, String dockerfile, String target, Boolean archTags, List<String> tagRules,
-                            Map<String, String> labels, Map<String, String> annotations, String signKey) {
+                            Map<String, String> labels, Map<String, String> annotations, String signKey, List<String> alsoTo) {
         public Overrides {
+            alsoTo = alsoTo == null ? List.of() : List.copyOf(alsoTo);
             platforms = List.copyOf(platforms);
             buildArgs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(buildArgs));
             tagRules = List.copyOf(tagRules);
@@ -67,7 +68,7 @@ public final class SpecLoader {
 
         public Overrides(String to, List<String> platforms, Map<String, String> buildArgs, String builder,
                          String workDir, String dockerfile, String target, Boolean archTags, List<String> tagRules) {
-            this(to, platforms, buildArgs, builder, workDir, dockerfile, target, archTags, tagRules, Map.of(), Map.of(), null);
+            this(to, platforms, buildArgs, builder, workDir, dockerfile, target, archTags, tagRules, Map.of(), Map.of(), null, List.of());
         }
 
         public static Overrides none() {
@@ -118,6 +119,39 @@ public final class SpecLoader {
         return SpecOverrides.apply(read(origin, m, o), o);
     }
 
+    /** One destination block and its tag rules, if it has its own. */
+    private record Block(PipelineSpec.Destination destination, Node tagRules) {
+    }
+
+    private static Block destination(MapNode d, Overrides o) throws ConfigException {
+        keys(d, DESTINATION);
+        MapNode ecr = map(d, "ecr");
+        MapNode reg = map(d, "registry");
+        if (ecr != null && reg != null && o.to() == null) {
+            throw new ConfigException(d.where() + ": both 'ecr' and 'registry' are set; one destination block names one (list several under destinations)");
+        }
+        if (ecr == null && reg == null) throw new ConfigException(d.where() + ": give registry: {repository: HOST/PATH} or ecr: {repoName: NAME}");
+        PipelineSpec.Destination dest = null;
+        Node rulesNode = null;
+        if (reg != null) {
+            keys(reg, REGISTRY);
+            Scalar repo = scalar(reg, "repository", true);
+            dest = new PipelineSpec.Target(repository(repo.text(), repo.where().toString()), repo.where().toString());
+            rulesNode = reg.entries().get("tagRules");
+        }
+        if (ecr != null) {
+            keys(ecr, ECR);
+            Scalar name = scalar(ecr, "repoName", true);
+            if (!ECR_REPO.matcher(name.text()).matches() || name.text().length() < 2 || name.text().length() > 256) {
+                throw new ConfigException(name.where() + ": '" + name.text() + "' is not a valid ECR repository name (lowercase letters, digits, '.', '_', '-' and '/', 2 to 256 characters)");
+            }
+            boolean exists = bool(ecr, "exists", false);
+            dest = new PipelineSpec.Ecr(name.text(), exists, str(ecr, "region"), str(ecr, "accountId"), name.where().toString());
+            if (ecr.entries().containsKey("tagRules")) rulesNode = ecr.entries().get("tagRules");
+        }
+        return new Block(dest, rulesNode);
+    }
+
     /**
      * The spec as the file gives it, in one pass. {@code o} only says which parts the flags will replace, so that a
      * conflict or a gap there is not reported (both ecr and registry with --to; no tag rules with --tag-rule).
@@ -143,29 +177,37 @@ public final class SpecLoader {
         List<TagRule> rules = null;
         Node rulesNode = null;
         PipelineSpec.Destination dest = null;
+        List<PipelineSpec.Mirror> mirrors = new ArrayList<>();
         MapNode d = map(root, "destination");
+        if (d != null && root.entries().containsKey("destinations")) {
+            throw new ConfigException(where(root, "destinations") + ": both 'destination' and 'destinations' are set; list every destination under destinations");
+        }
         if (d != null) {
-            keys(d, DESTINATION);
-            MapNode ecr = map(d, "ecr");
-            MapNode reg = map(d, "registry");
-            if (ecr != null && reg != null && o.to() == null) {
-                throw new ConfigException(d.where() + ": both 'ecr' and 'registry' are set; a pipeline publishes to one destination");
+            Block b = destination(d, o);
+            dest = b.destination();
+            rulesNode = b.tagRules();
+        }
+        if (root.entries().containsKey("destinations")) {
+            ListNode l = list(root, "destinations");
+            if (l == null || l.items().isEmpty()) {
+                throw new ConfigException(where(root, "destinations") + ": empty; list one or more of {registry: {repository: HOST/PATH}} or {ecr: {repoName: NAME}}");
             }
-            if (reg != null) {
-                keys(reg, REGISTRY);
-                Scalar repo = scalar(reg, "repository", true);
-                dest = new PipelineSpec.Target(repository(repo.text(), repo.where().toString()), repo.where().toString());
-                rulesNode = reg.entries().get("tagRules");
-            }
-            if (ecr != null) {
-                keys(ecr, ECR);
-                Scalar name = scalar(ecr, "repoName", true);
-                if (!ECR_REPO.matcher(name.text()).matches() || name.text().length() < 2 || name.text().length() > 256) {
-                    throw new ConfigException(name.where() + ": '" + name.text() + "' is not a valid ECR repository name (lowercase letters, digits, '.', '_', '-' and '/', 2 to 256 characters)");
+            Map<String, Node> seenRepos = new LinkedHashMap<>();
+            for (Node item : l.items()) {
+                if (!(item instanceof MapNode m)) throw new ConfigException(item.where() + ": a destination is a mapping: {registry: {repository: HOST/PATH}} or {ecr: {repoName: NAME}}");
+                if (m.entries().isEmpty()) throw new ConfigException(item.where() + ": empty; give registry: or ecr:");
+                Block b = destination(m, Overrides.none());
+                String key = b.destination() instanceof PipelineSpec.Target t ? t.ref().toString() : "ecr:" + ((PipelineSpec.Ecr) b.destination()).repoName();
+                Node before = seenRepos.putIfAbsent(key, item);
+                if (before != null) throw new ConfigException(item.where() + ": the same destination as " + before.where().path() + "; list each once");
+                if (dest == null) {
+                    dest = b.destination();
+                    rulesNode = b.tagRules();
+                } else {
+                    List<TagRule> own = b.tagRules() == null ? List.of() : tagRules(b.tagRules());
+                    if (b.tagRules() != null && own.isEmpty()) throw new ConfigException(b.tagRules().where() + ": no tag rules; leave tagRules out to use the first destination's tags");
+                    mirrors.add(new PipelineSpec.Mirror(b.destination(), own));
                 }
-                boolean exists = bool(ecr, "exists", false);
-                dest = new PipelineSpec.Ecr(name.text(), exists, str(ecr, "region"), str(ecr, "accountId"), name.where().toString());
-                if (ecr.entries().containsKey("tagRules")) rulesNode = ecr.entries().get("tagRules");
             }
         }
         if (root.entries().containsKey("tagRules")) {
@@ -244,7 +286,7 @@ public final class SpecLoader {
         List<PipelineSpec.Variant> variants = MatrixReader.matrix(root.entries().get("matrix"), dockerfile, target, rules);
 
         return new PipelineSpec(origin, pipelineName, github, workDir, dest, platforms, dockerfile, buildArgs, target, archArg,
-                archTags, archNames, rules, builder, parallelism, test, fastFail, variants, soci, metadata, Sections.buildOptions(root));
+                archTags, archNames, rules, builder, parallelism, test, fastFail, variants, soci, metadata, Sections.buildOptions(root), mirrors);
     }
 
 

@@ -3,6 +3,8 @@ package io.polyarch.pipeline.spec;
 import io.polyarch.oci.Platform;
 import io.polyarch.tags.TagRule;
 
+import io.polyarch.store.StoreRef;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -22,6 +24,16 @@ final class SpecOverrides {
     static PipelineSpec apply(PipelineSpec s, SpecLoader.Overrides o) throws ConfigException {
         String workDir = o.workDir() != null ? Fields.relativePath(o.workDir(), "--workdir") : s.workDir();
         PipelineSpec.Destination dest = o.to() != null ? new PipelineSpec.Target(Fields.repository(o.to(), "--to"), "--to") : s.destination();
+        // --to replaces every destination of the file; --also-to adds to those that are left
+        List<PipelineSpec.Mirror> mirrors = new ArrayList<>(o.to() != null ? List.of() : s.mirrors());
+        for (String also : o.alsoTo()) {
+            StoreRef ref = Fields.repository(also, "--also-to");
+            if (dest instanceof PipelineSpec.Target t && t.ref().equals(ref)
+                    || mirrors.stream().anyMatch(m -> m.destination() instanceof PipelineSpec.Target t && t.ref().equals(ref))) {
+                throw new ConfigException("--also-to " + also + ": already a destination of this run; name each once");
+            }
+            mirrors.add(new PipelineSpec.Mirror(new PipelineSpec.Target(ref, "--also-to"), List.of()));
+        }
         List<Platform> platforms = o.platforms().isEmpty() ? s.platforms() : platforms(o.platforms());
         String dockerfile = s.dockerfile();
         if (o.dockerfile() != null) {
@@ -51,7 +63,7 @@ final class SpecOverrides {
         }
         return new PipelineSpec(s.origin(), s.pipelineName(), s.github(), workDir, dest, platforms, dockerfile, buildArgs, target, s.archBuildArg(),
                 archTags, s.archNames(), rules, b, s.parallelism(), s.test(), s.fastFail(), variants, s.soci(), metadata(s.metadata(), o),
-                s.buildOptions());
+                s.buildOptions(), mirrors);
     }
 
     /** {@code --label K=V} and {@code --annotation K=V} add to, or replace, the config's. */

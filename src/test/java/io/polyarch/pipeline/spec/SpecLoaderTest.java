@@ -2,6 +2,7 @@ package io.polyarch.pipeline.spec;
 
 import io.polyarch.oci.Platform;
 import io.polyarch.store.StoreRef;
+import io.polyarch.tags.TagRule;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -130,7 +131,7 @@ class SpecLoaderTest {
         assertFalse(file.metadata().provenance());
         assertEquals("awskms:///alias/polyarch-signing", file.metadata().sign().kms());
         PipelineSpec flags = SpecLoader.parse("polyarch.yaml", yaml, new SpecLoader.Overrides(null, List.of(), Map.of(), null, null, null, null, null,
-                List.of(), Map.of("org.example.tier", "silver"), Map.of("org.opencontainers.image.title", "Shop"), "/keys/cosign.key"));
+                List.of(), Map.of("org.example.tier", "silver"), Map.of("org.opencontainers.image.title", "Shop"), "/keys/cosign.key", List.of()));
         assertEquals(Map.of("org.example.team", "payments", "org.example.tier", "silver"), flags.metadata().labels(), "--label replaces one key");
         assertEquals("Shop", flags.metadata().annotations().get("org.opencontainers.image.title"));
         assertEquals("/keys/cosign.key", flags.metadata().sign().key(), "--sign-key replaces sign:");
@@ -141,8 +142,57 @@ class SpecLoaderTest {
                 "sign: {kms: 'gcpkms://projects/x'}\n", SpecLoader.Overrides.none()));
         assertTrue(badKms.getMessage().startsWith("polyarch.yaml:1"), badKms.getMessage());
         ConfigException badFlag = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", "{}", new SpecLoader.Overrides(null,
-                List.of(), Map.of(), null, null, null, null, null, List.of(), Map.of("bad key", "x"), Map.of(), null)));
+                List.of(), Map.of(), null, null, null, null, null, List.of(), Map.of("bad key", "x"), Map.of(), null, List.of())));
         assertTrue(badFlag.getMessage().startsWith("--label: 'bad key' is not a label or annotation key"), badFlag.getMessage());
+    }
+
+    static SpecLoader.Overrides alsoTo(String to, String... also) {
+        return new SpecLoader.Overrides(to, List.of(), Map.of(), null, null, null, null, null, List.of(), Map.of(), Map.of(), null, List.of(also));
+    }
+
+    @Test
+    void destinationsListsTheFirstAndTheOthersEachWithItsOwnTagRulesOrTheFirstsTags() throws Exception {
+        String yaml = """
+                destinations:
+                  - ecr: {repoName: shop}
+                  - registry: {repository: ghcr.io/acme/shop, tagRules: [stable, "{commit}"]}
+                  - registry: {repository: localhost:5000/shop}
+                tagRules: [latest, commit-short]
+                """;
+        PipelineSpec s = SpecLoader.parse("polyarch.yaml", yaml, SpecLoader.Overrides.none());
+        assertEquals("shop", ((PipelineSpec.Ecr) s.destination()).repoName(), "the first is where builds push");
+        assertEquals(2, s.mirrors().size());
+        assertEquals("ghcr.io/acme/shop", ((PipelineSpec.Target) s.mirrors().get(0).destination()).ref().toString());
+        assertEquals(List.of(TagRule.parse("stable"), TagRule.parse("{commit}")), s.mirrors().get(0).tagRules());
+        assertEquals(List.of(), s.mirrors().get(1).tagRules(), "no rules of its own: the first destination's tags");
+        assertEquals(List.of(TagRule.parse("latest"), TagRule.parse("commit-short")), s.tagRules());
+
+        // --to replaces every destination; --also-to adds one; a destination twice is named
+        assertEquals(List.of(), SpecLoader.parse("polyarch.yaml", yaml, alsoTo("localhost:5000/other")).mirrors());
+        PipelineSpec plus = SpecLoader.parse("polyarch.yaml", yaml, alsoTo(null, "localhost:6000/extra"));
+        assertEquals("localhost:6000/extra", ((PipelineSpec.Target) plus.mirrors().get(2).destination()).ref().toString());
+        ConfigException twiceFlag = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", yaml, alsoTo(null, "ghcr.io/acme/shop")));
+        assertTrue(twiceFlag.getMessage().startsWith("--also-to ghcr.io/acme/shop: already a destination"), twiceFlag.getMessage());
+
+        ConfigException both = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", """
+                destination: {registry: {repository: localhost:5000/a}}
+                destinations: [{registry: {repository: localhost:5000/b}}]
+                """, SpecLoader.Overrides.none()));
+        assertTrue(both.getMessage().startsWith("polyarch.yaml:2") && both.getMessage().contains("both 'destination' and 'destinations'"), both.getMessage());
+        ConfigException empty = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", "destinations: []\n", SpecLoader.Overrides.none()));
+        assertTrue(empty.getMessage().contains("destinations: empty") || empty.getMessage().contains("empty;"), empty.getMessage());
+        ConfigException dup = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", """
+                destinations:
+                  - registry: {repository: localhost:5000/a}
+                  - registry: {repository: localhost:5000/a, tagRules: [x]}
+                """, SpecLoader.Overrides.none()));
+        assertTrue(dup.getMessage().startsWith("polyarch.yaml:3") && dup.getMessage().contains("list each once"), dup.getMessage());
+        ConfigException notAMap = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml", "destinations: [localhost:5000/a]\n",
+                SpecLoader.Overrides.none()));
+        assertTrue(notAMap.getMessage().contains("a destination is a mapping"), notAMap.getMessage());
+        ConfigException typo = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "destinations: [{registry: {repository: localhost:5000/a}}, {regsitry: {repository: localhost:5000/b}}]\n", SpecLoader.Overrides.none()));
+        assertTrue(typo.getMessage().contains("regsitry") && typo.getMessage().contains("registry"), typo.getMessage());
     }
 
     @Test
