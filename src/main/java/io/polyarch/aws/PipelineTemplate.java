@@ -59,6 +59,33 @@ public final class PipelineTemplate {
         return n.replaceAll("[^A-Za-z0-9-]", "-");
     }
 
+    /**
+     * What the user should know about the template: what the lifecycle policy leaves out, and for a repository the
+     * stack does not own ({@code exists: true}), how to give it the policy.
+     */
+    public static List<String> notes(PipelineSpec spec) {
+        if (!(spec.destination() instanceof PipelineSpec.Ecr ecr) || ecr.lifecycle() == null) return List.of();
+        EcrLifecycle.Policy policy = EcrLifecycle.of(spec, ecr.lifecycle());
+        List<String> notes = new java.util.ArrayList<>(policy.notes());
+        if (ecr.exists()) {
+            notes.add("ecr.lifecycle: " + ecr.repoName() + " exists, so the stack does not own it; give it the policy with: aws ecr put-lifecycle-policy "
+                    + "--repository-name " + ecr.repoName() + " --lifecycle-policy-text '" + policy.text() + "'");
+        }
+        return notes;
+    }
+
+    /** The destination repository and every other ECR destination ({@code destinations:}), which the publish job pushes to as well. */
+    private static ArrayNode pushArns(PipelineSpec spec, JsonNode repoArn) {
+        ArrayNode arns = F.arrayNode().add(repoArn);
+        for (PipelineSpec.Mirror m : spec.mirrors()) {
+            if (m.destination() instanceof PipelineSpec.Ecr e) {
+                arns.add(sub("arn:${AWS::Partition}:ecr:" + (e.region() != null ? e.region() : "${AWS::Region}") + ":"
+                        + (e.accountId() != null ? e.accountId() : "${AWS::AccountId}") + ":repository/" + e.repoName()));
+            }
+        }
+        return arns;
+    }
+
     private static String camel(String s) {
         StringBuilder b = new StringBuilder();
         for (String part : s.split("[^A-Za-z0-9]+")) {
@@ -104,6 +131,7 @@ public final class PipelineTemplate {
             p.putObject("ImageScanningConfiguration").put("ScanOnPush", true);
             p.putObject("EncryptionConfiguration").put("EncryptionType", "AES256");
             p.put("ImageTagMutability", "MUTABLE");
+            if (ecr.lifecycle() != null) p.putObject("LifecyclePolicy").put("LifecyclePolicyText", EcrLifecycle.of(spec, ecr.lifecycle()).text());
             r.put("DeletionPolicy", "Retain");
             r.put("UpdateReplacePolicy", "Retain");
             repoArn = getAtt("Repository", "Arn");
@@ -141,7 +169,7 @@ public final class PipelineTemplate {
         statement(bs, "EcrLogin", List.of("ecr:GetAuthorizationToken"), F.arrayNode().add("*")); // this action has no resource-level scope
         statement(bs, "PushToThisRepository", List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
                 "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",
-                "ecr:PutImage", "ecr:UploadLayerPart"), F.arrayNode().add(repoArn));
+                "ecr:PutImage", "ecr:UploadLayerPart"), pushArns(spec, repoArn));
         statement(bs, "CloneSource", List.of("codeconnections:UseConnection", "codestar-connections:UseConnection"),
                 F.arrayNode().add(gh.connectionArn()));
 

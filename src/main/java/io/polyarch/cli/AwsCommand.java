@@ -31,7 +31,9 @@ final class AwsCommand extends GroupCommand {
 
         @Override
         public Integer call() throws Exception {
-            ObjectNode t = PipelineTemplate.render(config.load(ctx), new PipelineTemplate.Options(config.inRepo(ctx)));
+            PipelineSpec spec = config.load(ctx);
+            ObjectNode t = PipelineTemplate.render(spec, new PipelineTemplate.Options(config.inRepo(ctx)));
+            PipelineTemplate.notes(spec).forEach(n -> ctx.err.println("note: " + n));
             output.write(ctx, OciJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(t) + "\n", t.path("Resources").size() + " resources");
             return Main.OK;
         }
@@ -99,6 +101,7 @@ final class AwsCommand extends GroupCommand {
         public Integer call() throws Exception {
             PipelineSpec spec = config.load(ctx);
             ObjectNode t = PipelineTemplate.render(spec, new PipelineTemplate.Options(config.inRepo(ctx)));
+            PipelineTemplate.notes(spec).forEach(n -> ctx.err.println("note: " + n));
             Path jarPath = jar != null ? ctx.cwd().resolve(jar) : selfJar(ctx);
             if (!Files.isRegularFile(jarPath)) throw new InvalidInputException("--jar " + jar + ": not a file (build it with ./mvnw package)");
             try (io.polyarch.aws.AwsSetup aws = aws(ctx, spec)) {

@@ -114,6 +114,28 @@ class AwsTemplateIT {
     }
 
     @Test
+    void aLifecyclePolicyOnTheRepositoryTheStackOwnsAndANoteForOneItDoesNot(@TempDir Path dir) throws Exception {
+        String values = MAKEOPS.replace("    tagRules: [latest, commit, commit-short]\n",
+                "    tagRules: [latest, commit, commit-short]\n    lifecycle: {untaggedDays: 10, unpublishedBuilds: 20}\n");
+        assertTrue(values.contains("lifecycle:"), values);
+        JsonNode t = synth(dir, values);
+        assertTrue(CfnSpec.load().validate(t).isEmpty(), String.join("\n", CfnSpec.load().validate(t)));
+        JsonNode policy = OciJson.readTree(t.path("Resources").path("Repository").path("Properties").path("LifecyclePolicy")
+                .path("LifecyclePolicyText").asText().getBytes(), "policy");
+        List<String> patterns = new ArrayList<>();
+        policy.path("rules").forEach(r -> r.path("selection").path("tagPatternList").forEach(p -> patterns.add(p.asText())));
+        assertEquals(List.of("latest*", "*-amd64", "*-arm64", "sha256-*", "polyarch-cache-*", "polyarch-key-*"), patterns);
+        JsonNode last = policy.path("rules").get(policy.path("rules").size() - 1);
+        assertEquals("untagged", last.path("selection").path("tagStatus").asText());
+        assertEquals(10, last.path("selection").path("countNumber").asInt());
+
+        Files.writeString(dir.resolve("values.yaml"), values.replace("exists: false", "exists: true"));
+        Cli.Result r = Cli.run(Map.of("PWD", dir.toString()), "aws", "synth");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().contains("aws ecr put-lifecycle-policy --repository-name my-app"), r.err());
+    }
+
+    @Test
     void anExistingRepositoryMoreArchitecturesAndNoTrigger(@TempDir Path dir) throws Exception {
         JsonNode t = synth(dir, MAKEOPS.replace("exists: false", "exists: true").replace("triggerOnPush: true", "triggerOnPush: false")
                 + "platforms: [linux/amd64, linux/arm64, linux/arm/v7]\n");

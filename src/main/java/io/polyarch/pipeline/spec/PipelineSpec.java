@@ -156,8 +156,25 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
     public record Target(StoreRef ref, String origin) implements Destination {
     }
 
-    /** Amazon ECR; needs AWS. */
-    public record Ecr(String repoName, boolean exists, String region, String accountId, String origin) implements Destination {
+    /**
+     * Amazon ECR; needs AWS.
+     *
+     * @param lifecycle the lifecycle policy the AWS deployment gives the repository, or null for none
+     */
+    public record Ecr(String repoName, boolean exists, String region, String accountId, String origin, Lifecycle lifecycle) implements Destination {
+        public Ecr(String repoName, boolean exists, String region, String accountId, String origin) {
+            this(repoName, exists, region, accountId, origin, null);
+        }
+    }
+
+    /**
+     * {@code ecr.lifecycle}: what an ECR lifecycle policy may expire (0 turns a rule off).
+     *
+     * @param untaggedDays      untagged images pushed more than this many days ago (superseded caches, indexes no tag names)
+     * @param unpublishedBuilds images known only by a build-key tag (built, never published): all but the newest this many
+     */
+    public record Lifecycle(int untaggedDays, int unpublishedBuilds) {
+        public static final Lifecycle DEFAULT = new Lifecycle(14, 50);
     }
 
     public record BuilderSpec(Kind kind, DockerMode dockerMode, String dockerBinary, Map<String, String> endpoints) {

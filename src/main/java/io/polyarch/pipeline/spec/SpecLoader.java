@@ -44,7 +44,8 @@ public final class SpecLoader {
     static final Set<String> SOURCE = Set.of("github");
     static final Set<String> GITHUB = Set.of("owner", "repo", "branch", "connectionArn", "triggerOnPush");
     static final Set<String> DESTINATION = Set.of("ecr", "registry");
-    static final Set<String> ECR = Set.of("repoName", "exists", "tagRules", "region", "accountId");
+    static final Set<String> ECR = Set.of("repoName", "exists", "tagRules", "region", "accountId", "lifecycle");
+    static final Set<String> LIFECYCLE = Set.of("untaggedDays", "unpublishedBuilds");
     static final Set<String> REGISTRY = Set.of("repository", "tagRules");
     static final Set<String> TAG_RULE_MAP = Set.of("type", "rule", "template", "literal");
     static final Pattern ARG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -119,6 +120,19 @@ public final class SpecLoader {
         return SpecOverrides.apply(read(origin, m, o), o);
     }
 
+    /** {@code ecr.lifecycle}: {@code true} for the defaults, a mapping to set them, absent or {@code false} for none. */
+    private static PipelineSpec.Lifecycle lifecycle(MapNode ecr) throws ConfigException {
+        Node n = ecr.entries().get("lifecycle");
+        if (n == null) return null;
+        if (n instanceof Scalar) return bool(ecr, "lifecycle", false) ? PipelineSpec.Lifecycle.DEFAULT : null;
+        MapNode m = map(ecr, "lifecycle");
+        keys(m, LIFECYCLE);
+        PipelineSpec.Lifecycle d = PipelineSpec.Lifecycle.DEFAULT;
+        int untagged = m.entries().containsKey("untaggedDays") ? integer(m, "untaggedDays", 0, 3650) : d.untaggedDays();
+        int builds = m.entries().containsKey("unpublishedBuilds") ? integer(m, "unpublishedBuilds", 0, 9000) : d.unpublishedBuilds();
+        return new PipelineSpec.Lifecycle(untagged, builds);
+    }
+
     /** One destination block and its tag rules, if it has its own. */
     private record Block(PipelineSpec.Destination destination, Node tagRules) {
     }
@@ -146,7 +160,7 @@ public final class SpecLoader {
                 throw new ConfigException(name.where() + ": '" + name.text() + "' is not a valid ECR repository name (lowercase letters, digits, '.', '_', '-' and '/', 2 to 256 characters)");
             }
             boolean exists = bool(ecr, "exists", false);
-            dest = new PipelineSpec.Ecr(name.text(), exists, str(ecr, "region"), str(ecr, "accountId"), name.where().toString());
+            dest = new PipelineSpec.Ecr(name.text(), exists, str(ecr, "region"), str(ecr, "accountId"), name.where().toString(), lifecycle(ecr));
             if (ecr.entries().containsKey("tagRules")) rulesNode = ecr.entries().get("tagRules");
         }
         return new Block(dest, rulesNode);
