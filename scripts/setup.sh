@@ -88,6 +88,21 @@ if [ ! -s "$FIXTURES/debian-rootfs.tar" ]; then
     log "no Debian rootfs fixture (needs root for debootstrap); the SOCI Debian test will fail"
   fi
 fi
+# Debian 13 (trixie) minbase for amd64 and arm64 (the second stage under QEMU): the base of polyarch's own image
+# in its test (the Dockerfile at the root starts FROM debian:trixie-slim, which no public registry gives here)
+for arch in amd64 arm64; do
+  [ -s "$FIXTURES/debian-trixie-$arch.tar" ] && continue
+  if [ "$(id -u)" -ne 0 ]; then log "no Debian 13 $arch rootfs fixture (needs root for debootstrap); the image test will fail"; continue; fi
+  tmp="$(mktemp -d)"
+  mirror="$(debian_mirror)" || { log "no Debian archive in this machine's apt sources for debootstrap"; exit 1; }
+  log "debootstrap trixie (minbase, $arch) for the image test"
+  /usr/sbin/debootstrap --variant=minbase --arch="$arch" trixie "$tmp/rootfs" "$mirror" >"$tmp/debootstrap.log" 2>&1 \
+    || { tail -20 "$tmp/debootstrap.log" >&2; log "debootstrap trixie $arch failed"; exit 1; }
+  rm -rf "$tmp"/rootfs/var/cache/apt/archives/*.deb "$tmp"/rootfs/var/lib/apt/lists/*
+  mkdir -p "$FIXTURES"
+  tar -C "$tmp/rootfs" --numeric-owner -cf "$FIXTURES/debian-trixie-$arch.tar.part" . && mv "$FIXTURES/debian-trixie-$arch.tar.part" "$FIXTURES/debian-trixie-$arch.tar"
+  rm -rf "$tmp"
+done
 # The CloudFormation resource specification (AWS CDK's @aws-cdk/aws-service-spec, from the npm registry, pinned by
 # version and checksum): the AWS template tests validate every resource and property against it
 SPEC_VERSION=0.1.216

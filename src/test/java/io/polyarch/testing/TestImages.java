@@ -143,4 +143,43 @@ public final class TestImages {
         }
         return reg.host() + "/base:latest";
     }
+
+    /**
+     * A root filesystem tar per architecture (Debian's, which scripts/setup.sh debootstraps) as a one-layer image each,
+     * joined in an index under {@code REGISTRY/repo:tag}, which is returned.
+     */
+    public static String publishRootfs(TestRegistry reg, io.polyarch.registry.Registries registries, String repo, String tag,
+                                       Map<String, Path> tars) throws Exception {
+        try (io.polyarch.registry.RegistryClient store = registries.open(io.polyarch.oci.Reference.parse(reg.host() + "/" + repo), true)) {
+            List<RawManifest> images = new java.util.ArrayList<>();
+            List<Platform> platforms = new java.util.ArrayList<>();
+            for (var e : tars.entrySet()) {
+                byte[] tar = Files.readAllBytes(e.getValue());
+                byte[] layer = TarBuilder.gzip(tar);
+                Descriptor layerDesc = Descriptor.of(MediaType.OCI_LAYER_GZIP, layer);
+                store.putBlob(layerDesc, () -> new ByteArrayInputStream(layer));
+                ObjectNode cfg = OciJson.mapper().createObjectNode();
+                cfg.put("architecture", e.getKey());
+                cfg.put("os", "linux");
+                if (e.getKey().equals("arm64")) cfg.put("variant", "v8");
+                cfg.put("created", "2026-01-01T00:00:00Z");
+                ObjectNode c = cfg.putObject("config");
+                c.putArray("Env").add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                c.putArray("Cmd").add("bash");
+                ObjectNode rootfs = cfg.putObject("rootfs");
+                rootfs.put("type", "layers");
+                rootfs.putArray("diff_ids").add(Digest.sha256(tar).toString());
+                cfg.putArray("history").addObject().put("created", "2026-01-01T00:00:00Z").put("created_by", "debootstrap --variant=minbase");
+                byte[] cfgBytes = OciJson.bytes(cfg);
+                Descriptor cfgDesc = Descriptor.of(MediaType.OCI_CONFIG, cfgBytes);
+                store.putBlob(cfgDesc, () -> new ByteArrayInputStream(cfgBytes));
+                RawManifest m = RawManifest.of(MediaType.OCI_MANIFEST, OciJson.write(new ImageManifest(MediaType.OCI_MANIFEST, cfgDesc, List.of(layerDesc), null, null, Map.of())));
+                store.putManifest(m, tag + "-" + e.getKey());
+                images.add(m);
+                platforms.add(e.getKey().equals("arm64") ? Platform.LINUX_ARM64 : new Platform("linux", e.getKey(), null));
+            }
+            pushIndex(store, tag, images, platforms, null);
+        }
+        return reg.host() + "/" + repo + ":" + tag;
+    }
 }
