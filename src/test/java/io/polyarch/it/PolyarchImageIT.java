@@ -56,7 +56,7 @@ class PolyarchImageIT {
         reg.close();
     }
 
-    static Tools.Result docker(long timeoutSeconds, String... args) {
+    static Tools.Result docker(int timeoutSeconds, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Tools.docker()));
         cmd.addAll(List.of(args));
         return Tools.run(cmd, Path.of("/"), Map.of(), timeoutSeconds);
