@@ -14,7 +14,11 @@ COPY mvnw pom.xml ./
 COPY .mvn .mvn
 COPY src/main src/main
 COPY src/build src/build
-RUN ./mvnw -B -ntp -q -Dmaven.test.skip=true package \
+# Behind a TLS-intercepting proxy, give its CA as a build secret (--secret id=extra-ca,src=FILE): trusted while
+# Maven fetches the build's dependencies, in this stage only, never in the image.
+RUN --mount=type=secret,id=extra-ca \
+    if [ -s /run/secrets/extra-ca ]; then cp /run/secrets/extra-ca /usr/local/share/ca-certificates/extra-ca.crt && update-ca-certificates >/dev/null; fi \
+ && ./mvnw -B -ntp -q -Dmaven.test.skip=true package \
  && mkdir -p /release/lib /release/scripts \
  && cp target/polyarch.jar /release/lib/polyarch.jar \
  && unzip -p target/polyarch.jar META-INF/MANIFEST.MF | tr -d '\r' | sed -n 's/^Implementation-Version: //p' > /release/lib/VERSION

@@ -69,7 +69,21 @@ class PolyarchImageIT {
         Tools.run(List.of("git", "clone", "-q", Path.of(System.getProperty("user.dir")).toString(), src.toString())).requireOk("git clone");
         String image = reg.host() + "/polyarch";
         Path json = tmp.resolve("run.json");
-        var r = Cli.run(Map.of("PWD", src.toString()), "run", "--to", image, "--build-arg", "BASE=" + debian, "--json", json.toString());
+        List<String> args = new ArrayList<>(List.of("run", "--to", image, "--build-arg", "BASE=" + debian, "--json", json.toString()));
+        // a machine whose egress goes through a TLS-intercepting proxy trusts it by the CAs added here: the build gets them
+        // as the Dockerfile's extra-ca secret (for Maven in the jar stage, never in the image)
+        Path cas = Path.of("/usr/local/share/ca-certificates");
+        if (Files.isDirectory(cas)) {
+            StringBuilder bundle = new StringBuilder();
+            try (var files = Files.list(cas)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".crt")).sorted().toList()) bundle.append(Files.readString(f)).append('\n');
+            }
+            if (!bundle.isEmpty()) {
+                Path ca = Files.writeString(tmp.resolve("extra-ca.crt"), bundle);
+                args.addAll(List.of("--secret", "id=extra-ca,src=" + ca));
+            }
+        }
+        var r = Cli.run(Map.of("PWD", src.toString()), args.toArray(String[]::new));
         assertEquals(0, r.code(), r.toString());
         JsonNode s = OciJson.mapper().readTree(Files.readAllBytes(json));
         assertEquals(List.of("linux/amd64", "linux/arm64"), s.path("images").findValuesAsText("platform"));
@@ -81,6 +95,12 @@ class PolyarchImageIT {
             var version = docker(300, "run", "--rm", "--platform", p[0], image + ":latest", "--version");
             assertTrue(version.requireOk("--version in " + p[0]).out().startsWith("polyarch "), version.out());
         }
+
+        // nothing of the build machine in the image: no CA of its own, no sources, no Maven repository
+        var inside = docker(300, "run", "--rm", "--platform", "linux/amd64", "--entrypoint", "sh", image + ":latest", "-c",
+                "ls /usr/local/share/ca-certificates /src /root/.m2 2>&1; true");
+        assertTrue(!inside.out().contains("extra-ca") && inside.out().contains("/src") && inside.out().contains("/root/.m2")
+                && inside.out().contains("No such file"), inside.out());
 
         // a CI job in the image: a repository mounted, the host's engine through its socket, publishing to the registry
         Path app = tmp.resolve("app");
