@@ -14,10 +14,12 @@ COPY mvnw pom.xml ./
 COPY .mvn .mvn
 COPY src/main src/main
 COPY src/build src/build
-# Behind a TLS-intercepting proxy, give its CA as a build secret (--secret id=extra-ca,src=FILE): trusted while
+# Behind a TLS-intercepting proxy, give its CAs as a build secret (--secret id=extra-ca,src=PEM-FILE): trusted while
 # Maven fetches the build's dependencies, in this stage only, never in the image.
 RUN --mount=type=secret,id=extra-ca \
-    if [ -s /run/secrets/extra-ca ]; then cp /run/secrets/extra-ca /usr/local/share/ca-certificates/extra-ca.crt && update-ca-certificates >/dev/null; fi \
+    if [ -s /run/secrets/extra-ca ]; then \
+      awk '/-----BEGIN CERTIFICATE-----/ {n++} n {print > ("/usr/local/share/ca-certificates/extra-ca-" n ".crt")}' /run/secrets/extra-ca \
+      && update-ca-certificates >/dev/null; fi \
  && ./mvnw -B -ntp -q -Dmaven.test.skip=true package \
  && mkdir -p /release/lib /release/scripts \
  && cp target/polyarch.jar /release/lib/polyarch.jar \
