@@ -36,6 +36,14 @@ public final class Emulation {
         return h.architecture().equals("amd64") && t.architecture().equals("386");
     }
 
+    /**
+     * Whether binfmt_misc is mounted at {@code binfmtDir} (its {@code register} file is there): in a container it
+     * usually is not, and the handlers of the engine's host cannot be seen from here.
+     */
+    public static boolean visible(Path binfmtDir) {
+        return Files.exists(binfmtDir.resolve("register"));
+    }
+
     /** An enabled binfmt_misc handler for the target's architecture, if one is registered in {@code binfmtDir}. */
     public static Optional<String> handler(Path binfmtDir, Platform target) {
         String name = qemuName(target);

@@ -290,7 +290,10 @@ class RunIT {
         String repo = reg.host() + "/noemu/app";
         GitRepo g = app(tmp.resolve("src"), null);
         g.commit("x");
+        // binfmt_misc mounted (its register and status files) with no handler in it
         Path noBinfmt = Files.createDirectories(tmp.resolve("binfmt"));
+        Files.writeString(noBinfmt.resolve("register"), "");
+        Files.writeString(noBinfmt.resolve("status"), "enabled\n");
         Cli.Result r = run(Map.of("POLYARCH_BINFMT_DIR", noBinfmt.toString()), "--source", g.dir().toString(), "--to", repo,
                 "--build-arg", "BASE=" + base);
         assertEquals(1, r.code(), r.toString());

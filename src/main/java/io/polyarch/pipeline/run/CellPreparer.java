@@ -83,7 +83,11 @@ final class CellPreparer {
     /** A foreign platform whose Dockerfile runs programs on the target needs emulation: here, a binfmt handler. */
     private void checkEmulation(Dockerfile df, Platform p, Builder b, boolean firstVariant) throws RunFailedException {
         if (Emulation.isNative(b.nativePlatform(), p) || !df.runsOnTarget()) return;
-        if (b.usesLocalEmulation()) {
+        if (b.usesLocalEmulation() && !Emulation.visible(opts.binfmtDir())) {
+            // polyarch in a container with the host's engine: the host's handlers are not visible here
+            if (firstVariant) listener.note(p + ": binfmt_misc is not mounted here (" + opts.binfmtDir() + "), so the emulation of the engine's host "
+                    + "cannot be checked; its RUN steps for " + p + " need a qemu-" + Emulation.qemuName(p) + " handler there");
+        } else if (b.usesLocalEmulation()) {
             if (Emulation.handler(opts.binfmtDir(), p).isEmpty()) throw new RunFailedException(p + ": " + Emulation.howToEnable(b.nativePlatform(), p));
         } else if (firstVariant) {
             listener.note(p + ": the engine at " + spec.builder().endpointFor(p) + " is " + b.nativePlatform()
