@@ -6,7 +6,7 @@ import io.polyarch.registry.Registries;
 import io.polyarch.registry.RegistryOptions;
 import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.Cli;
-import io.polyarch.testing.Engine;
+import io.polyarch.testing.CosignKeys;
 import io.polyarch.testing.FaultProxy;
 import io.polyarch.testing.GitRepo;
 import io.polyarch.testing.TestImages;
@@ -19,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -39,7 +38,7 @@ class DestinationsIT {
     static TestRegistry first;
     static TestRegistry second;
     static String base;
-    static Path keys;
+    static CosignKeys keys;
 
     @BeforeAll
     static void start() throws Exception {
@@ -48,8 +47,7 @@ class DestinationsIT {
         try (Registries r = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
             base = TestImages.publishBase(first, r);
         }
-        keys = Files.createTempDirectory("cosign-keys");
-        Tools.run(List.of(Engine.cosign(), "generate-key-pair"), keys, Map.of("COSIGN_PASSWORD", PASSWORD), 120).requireOk("cosign generate-key-pair");
+        keys = CosignKeys.generate(PASSWORD);
     }
 
     @AfterAll
@@ -66,7 +64,7 @@ class DestinationsIT {
                 tagRules: [latest, commit-short]
                 buildArgs: {BASE: %s}
                 sign: {key: %s}
-                """.formatted(destinations, base, keys.resolve("cosign.key")));
+                """.formatted(destinations, base, keys.key()));
     }
 
     static String digestOf(String ref) {
@@ -77,12 +75,6 @@ class DestinationsIT {
 
     static JsonNode raw(String ref) throws Exception {
         return OciJson.mapper().readTree(Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + ref)).requireOk("skopeo " + ref).out());
-    }
-
-    static Tools.Result cosign(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Engine.cosign()));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd, keys, Map.of("HOME", keys.toString()), 120);
     }
 
     @Test
@@ -118,13 +110,12 @@ class DestinationsIT {
             assertEquals(m.path("digest").asText(), digestOf(one + ":latest-" + arch));
             // signatures and provenance copied: cosign checks them in the second registry
             String child = two + "@" + m.path("digest").asText();
-            var v = cosign("verify", "--key", keys.resolve("cosign.pub").toString(), "--insecure-ignore-tlog", "--allow-insecure-registry", child);
+            var v = keys.verify(keys.pub().toString(), child);
             assertEquals(0, v.code(), "cosign verify " + child + ": " + v);
-            var att = cosign("verify-attestation", "--key", keys.resolve("cosign.pub").toString(), "--type", "slsaprovenance1",
-                    "--insecure-ignore-tlog", "--allow-insecure-registry", child);
+            var att = keys.verifyAttestation(keys.pub().toString(), child);
             assertEquals(0, att.code(), "cosign verify-attestation " + child + ": " + att);
         }
-        var vi = cosign("verify", "--key", keys.resolve("cosign.pub").toString(), "--insecure-ignore-tlog", "--allow-insecure-registry", two + ":stable");
+        var vi = keys.verify(keys.pub().toString(), two + ":stable");
         assertEquals(0, vi.code(), vi.toString());
         // and the image the second registry serves runs as its platform
         assertEquals("ARCH=arm64 machine=aarch64", RunIT.dockerRun("linux/arm64", two + ":stable"));

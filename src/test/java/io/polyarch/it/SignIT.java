@@ -6,6 +6,7 @@ import io.polyarch.registry.Registries;
 import io.polyarch.registry.RegistryOptions;
 import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.Cli;
+import io.polyarch.testing.CosignKeys;
 import io.polyarch.testing.Engine;
 import io.polyarch.testing.FakeAws;
 import io.polyarch.testing.FaultProxy;
@@ -41,6 +42,7 @@ class SignIT {
     static TestRegistry reg;
     static String base;
     static Path keys;
+    static CosignKeys cosignKeys;
 
     @BeforeAll
     static void start() throws Exception {
@@ -48,8 +50,8 @@ class SignIT {
         try (Registries r = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
             base = TestImages.publishBase(reg, r);
         }
-        keys = Files.createTempDirectory("cosign-keys");
-        Tools.run(List.of(Engine.cosign(), "generate-key-pair"), keys, Map.of("COSIGN_PASSWORD", PASSWORD), 120).requireOk("cosign generate-key-pair");
+        cosignKeys = CosignKeys.generate(PASSWORD);
+        keys = cosignKeys.dir();
     }
 
     @AfterAll
@@ -58,17 +60,15 @@ class SignIT {
     }
 
     static Tools.Result cosign(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Engine.cosign()));
-        cmd.addAll(List.of(args));
-        return Tools.run(cmd, keys, Map.of("COSIGN_PASSWORD", PASSWORD, "HOME", keys.toString()), 120);
+        return cosignKeys.run(args);
     }
 
     static Tools.Result verify(String pub, String ref) {
-        return cosign("verify", "--key", pub, "--insecure-ignore-tlog", "--allow-insecure-registry", ref);
+        return cosignKeys.verify(pub, ref);
     }
 
     static Tools.Result verifyAttestation(String pub, String ref) {
-        return cosign("verify-attestation", "--key", pub, "--type", "slsaprovenance1", "--insecure-ignore-tlog", "--allow-insecure-registry", ref);
+        return cosignKeys.verifyAttestation(pub, ref);
     }
 
     static GitRepo app(Path dir, String repo, String extra) {

@@ -196,6 +196,23 @@ class SpecLoaderTest {
     }
 
     @Test
+    void ecrLifecycleTakesTrueOrItsRetentionAndNamesATypo() throws Exception {
+        PipelineSpec on = SpecLoader.parse("polyarch.yaml", "destination: {ecr: {repoName: shop, lifecycle: true}}\n", SpecLoader.Overrides.none());
+        assertEquals(PipelineSpec.Lifecycle.DEFAULT, ((PipelineSpec.Ecr) on.destination()).lifecycle());
+        PipelineSpec off = SpecLoader.parse("polyarch.yaml", "destination: {ecr: {repoName: shop}}\n", SpecLoader.Overrides.none());
+        assertEquals(null, ((PipelineSpec.Ecr) off.destination()).lifecycle(), "no lifecycle policy unless asked for");
+        PipelineSpec set = SpecLoader.parse("polyarch.yaml", "destination: {ecr: {repoName: shop, lifecycle: {untaggedDays: 3}}}\n",
+                SpecLoader.Overrides.none());
+        assertEquals(new PipelineSpec.Lifecycle(3, 50), ((PipelineSpec.Ecr) set.destination()).lifecycle());
+        ConfigException typo = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "destination: {ecr: {repoName: shop, lifecycle: {untagedDays: 3}}}\n", SpecLoader.Overrides.none()));
+        assertTrue(typo.getMessage().startsWith("polyarch.yaml:1") && typo.getMessage().contains("untaggedDays"), typo.getMessage());
+        ConfigException negative = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "destination: {ecr: {repoName: shop, lifecycle: {unpublishedBuilds: -1}}}\n", SpecLoader.Overrides.none()));
+        assertTrue(negative.getMessage().contains("unpublishedBuilds"), negative.getMessage());
+    }
+
+    @Test
     void buildOptionsNameWhereSecretsComeFromNeverTheSecrets() throws Exception {
         PipelineSpec s = SpecLoader.parse("polyarch.yaml", """
                 build:
