@@ -80,8 +80,10 @@ public final class LocalExecutor implements Executor {
                 preflight(plan.destination());
                 return null;
             });
+            // the other destinations only get the published index: a build-only run (--no-publish) needs no access there
+            List<StoreRef> others = plan.publish() ? plan.mirrors() : List.of();
             List<CompletableFuture<Void>> mirrorChecks = new ArrayList<>();
-            for (StoreRef m : plan.mirrors()) {
+            for (StoreRef m : others) {
                 mirrorChecks.add(workers.async(() -> {
                     preflight(m);
                     return null;
@@ -107,7 +109,7 @@ public final class LocalExecutor implements Executor {
                     try {
                         Workers.await(mirrorChecks.get(i));
                     } catch (StoreException e) {
-                        throw new RunFailedException("cannot use the destination " + plan.mirrors().get(i) + " (nothing was built): " + e.getMessage());
+                        throw new RunFailedException("cannot use the destination " + others.get(i) + " (nothing was built): " + e.getMessage());
                     }
                 }
                 long prepareMs = ms(t0);
@@ -116,7 +118,7 @@ public final class LocalExecutor implements Executor {
                 DagRunner.Result result;
                 Map<StoreRef, ContentStore> mirrors = new LinkedHashMap<>();
                 try (ContentStore target = stores.open(plan.destination(), true); Closing closing = new Closing(mirrors.values())) {
-                    for (StoreRef m : plan.mirrors()) mirrors.put(m, stores.open(m, true));
+                    for (StoreRef m : others) mirrors.put(m, stores.open(m, true));
                     openTarget.set(target);
                     RunContext run = new RunContext(stores, opts, listener, workers, target);
                     Steps steps = new Steps(run, spec, plan, jobs, cells, published, cleanups,
