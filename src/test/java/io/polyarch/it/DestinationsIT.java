@@ -117,6 +117,8 @@ class DestinationsIT {
         }
         var vi = keys.verify(keys.pub().toString(), two + ":stable");
         assertEquals(0, vi.code(), vi.toString());
+        var pv = Cli.run("verify", two + ":stable", "--key", keys.pub().toString());
+        assertEquals(0, pv.code(), "polyarch verify in the second registry: " + pv);
         // and the image the second registry serves runs as its platform
         assertEquals("ARCH=arm64 machine=aarch64", RunIT.dockerRun("linux/arm64", two + ":stable"));
     }
