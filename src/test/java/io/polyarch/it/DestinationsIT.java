@@ -124,6 +124,26 @@ class DestinationsIT {
     }
 
     @Test
+    void soci1ReferrersGoToTheSecondRegistryWithTheirImages(@TempDir Path tmp) throws Exception {
+        String one = first.host() + "/soci1/shop";
+        String two = second.host() + "/soci1/shop";
+        GitRepo g = app(tmp.resolve("src"), "  - registry: {repository: " + one + "}\n  - registry: {repository: " + two + "}\n");
+        Files.writeString(g.dir().resolve("polyarch.yaml"), Files.readString(g.dir().resolve("polyarch.yaml")) + "soci: {format: v1, minLayerSize: 0}\n");
+        g.commit("soci v1");
+        var r = Cli.run(Map.of("COSIGN_PASSWORD", PASSWORD), "run", "--source", g.dir().toString());
+        assertEquals(0, r.code(), r.toString());
+        String index = digestOf(one + ":latest");
+        assertEquals(index, digestOf(two + ":latest"));
+        for (JsonNode m : raw(two + "@" + index).path("manifests")) {
+            // distribution 2.8 has no referrers API: the referrers of each image are listed under the tag sha256-<hex>
+            String tag = m.path("digest").asText().replace(':', '-');
+            JsonNode referrers = raw(two + ":" + tag);
+            assertEquals(raw(one + ":" + tag), referrers, "the same referrers in both");
+            assertTrue(referrers.path("manifests").toString().contains("application/vnd.amazon.soci.index.v1+json"), referrers.toString());
+        }
+    }
+
+    @Test
     void aSecondRegistryThatRefusesTheSignaturesMovesNoTagInEither(@TempDir Path tmp) throws Exception {
         try (FaultProxy proxy = new FaultProxy("127.0.0.1", second.port(), 0)) {
             String one = first.host() + "/refused/shop";
