@@ -57,6 +57,18 @@ public final class Replicator {
         return new Stats(written, stats);
     }
 
+    /**
+     * One image by digest (its blobs, then its manifest), ahead of its index: a run copies each platform's image to
+     * the other destinations as soon as it is pushed, while the other platforms still build.
+     */
+    public void copyImage(ContentStore from, ContentStore to, RawManifest image) throws StoreException, InvalidInputException {
+        List<RawManifest> manifests = new ArrayList<>();
+        List<Descriptor> blobList = new ArrayList<>();
+        add(from, image.descriptor(), "image " + image.digest(), manifests, blobList);
+        blobs.transfer(from, to, blobList);
+        if (to.headManifest(image.digest().toString()).isEmpty()) to.putManifest(image, null);
+    }
+
     private static void add(ContentStore from, Descriptor d, String what, List<RawManifest> manifests, List<Descriptor> blobList)
             throws StoreException, InvalidInputException {
         RawManifest m = Images.require(from, d.digest().toString(), what);

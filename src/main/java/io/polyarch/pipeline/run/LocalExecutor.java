@@ -123,7 +123,7 @@ public final class LocalExecutor implements Executor {
                     RunContext run = new RunContext(stores, opts, listener, workers, target);
                     Steps steps = new Steps(run, spec, plan, jobs, cells, published, cleanups,
                             (older, newer) -> GitSource.isAncestor(src.root(), older, newer, opts.env()),
-                            new Attester(run, plan, src, spec.metadata().provenance()), mirrors);
+                            new Attester(run, plan, src, spec.metadata().provenance()), mirrors, new ConcurrentHashMap<>());
                     result = new DagRunner(new DagRunner.Options(plan.parallelism(), plan.fastFail()))
                             .run(graph, node -> steps.run(node.payload()), (id, state, detail) -> steps.changed(graph.job(id).payload(), state));
                     notes.addAll(steps.attester().signed());
@@ -143,13 +143,13 @@ public final class LocalExecutor implements Executor {
     /** What each kind of job does, and the cell states a listener sees. */
     private record Steps(RunContext run, PipelineSpec spec, Plan plan, Map<String, CellJob> jobs, Map<String, CellState> cells,
                          ReportAssembler.Published published, List<CompletableFuture<Void>> cleanups, Publisher.History history,
-                         Attester attester, Map<StoreRef, ContentStore> mirrors) {
+                         Attester attester, Map<StoreRef, ContentStore> mirrors, Map<String, CompletableFuture<Void>> early) {
         void run(Plan.Job job) throws Exception {
             if (job.kind() == JobKind.PUBLISH) {
                 Plan.Variant v = variantOf(job);
                 try {
                     Publisher.Outcome r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target(), mirrors,
-                            spec.soci() != null && "v1".equals(spec.soci().format()), history, attester).publish(plan, v, jobs, cells)));
+                            spec.soci() != null && "v1".equals(spec.soci().format()), early, history, attester).publish(plan, v, jobs, cells)));
                     published.indexes().put(v.name(), r.index());
                     published.mirrors().put(v.name(), r.mirrors());
                     if (r.failure() != null) {
@@ -171,6 +171,15 @@ public final class LocalExecutor implements Executor {
                 case PUSH -> {
                     new PushStep(run).run(j, c);
                     if (c.reused == null) attester.provenance(variantOf(job), j, c, c.manifest.digest());
+                    if (!mirrors.isEmpty()) {
+                        // to the other destinations now, while other platforms build; the publish finishes what this misses
+                        io.polyarch.oci.RawManifest image = c.manifest;
+                        early.put(cell, run.workers().async(() -> {
+                            for (ContentStore m : mirrors.values()) new io.polyarch.ops.Replicator(run.opts().jobs(), io.polyarch.ops.Progress.NONE)
+                                    .copyImage(run.target(), m, image);
+                            return null;
+                        }));
+                    }
                     // the pushed image's scratch (its exported layout) goes while the rest of the run goes on
                     Path scratch = j.request().scratch();
                     cleanups.add(run.workers().async(() -> {

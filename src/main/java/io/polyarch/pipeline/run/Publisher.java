@@ -36,6 +36,7 @@ final class Publisher {
     private final Attester attester;
     private final Map<StoreRef, ContentStore> mirrors;
     private final boolean referrers;
+    private final Map<String, java.util.concurrent.CompletableFuture<Void>> early;
 
     /** What the checkout knows of the order of commits. */
     @FunctionalInterface
@@ -48,9 +49,12 @@ final class Publisher {
      * @param target    the destination, open, for the arch tags
      * @param mirrors   the other destinations, open
      * @param referrers whether the images have referrers to copy to the other destinations (SOCI v1 indexes)
+     * @param early     by cell name, the copies of its image to the other destinations begun when it was pushed
      */
-    Publisher(Stores stores, int jobs, ContentStore target, Map<StoreRef, ContentStore> mirrors, boolean referrers, History history, Attester attester) {
+    Publisher(Stores stores, int jobs, ContentStore target, Map<StoreRef, ContentStore> mirrors, boolean referrers,
+              Map<String, java.util.concurrent.CompletableFuture<Void>> early, History history, Attester attester) {
         this.stores = stores;
+        this.early = early;
         this.mirrors = mirrors;
         this.referrers = referrers;
         this.jobs = jobs;
@@ -116,6 +120,13 @@ final class Publisher {
 
     /** The index, children, referrers, signatures and attestations into every other destination, no tag written. */
     private void replicate(Plan.Variant v, RawManifest index) throws StoreException {
+        if (v.mirrors().isEmpty()) return;
+        // what the early copies did is skipped below (each blob and manifest is looked for first); what they failed
+        // to do is done, or fails, here
+        for (Plan.Cell cell : v.cells()) {
+            var f = early.get(cell.name());
+            if (f != null) f.exceptionally(e -> null).join();
+        }
         for (Plan.Mirror m : v.mirrors()) {
             ContentStore to = mirrors.get(m.repository());
             try {
