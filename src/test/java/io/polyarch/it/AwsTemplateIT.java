@@ -136,6 +136,29 @@ class AwsTemplateIT {
     }
 
     @Test
+    void everyEcrDestinationIsInTheBuildRolesPushStatementAndNothingElse(@TempDir Path dir) throws Exception {
+        String values = MAKEOPS.replace("""
+                destination:
+                  ecr:
+                    repoName: my-app
+                    exists: false
+                    tagRules: [latest, commit, commit-short]
+                """, """
+                destinations:
+                  - ecr: {repoName: my-app, exists: false, tagRules: [latest, commit, commit-short]}
+                  - ecr: {repoName: mirror/my-app, region: eu-west-1}
+                  - registry: {repository: ghcr.io/acme/my-app}
+                """);
+        assertTrue(values.contains("destinations:"), values);
+        JsonNode t = synth(dir, values);
+        assertTrue(CfnSpec.load().validate(t).isEmpty(), String.join("\n", CfnSpec.load().validate(t)));
+        JsonNode push = statements(t.path("Resources").path("BuildRole")).stream().filter(s -> s.path("Sid").asText().equals("PushToThisRepository"))
+                .findFirst().orElseThrow();
+        assertEquals(2, push.path("Resource").size(), push.toString());
+        assertEquals("arn:${AWS::Partition}:ecr:eu-west-1:${AWS::AccountId}:repository/mirror/my-app", push.path("Resource").get(1).path("Fn::Sub").asText());
+    }
+
+    @Test
     void anExistingRepositoryMoreArchitecturesAndNoTrigger(@TempDir Path dir) throws Exception {
         JsonNode t = synth(dir, MAKEOPS.replace("exists: false", "exists: true").replace("triggerOnPush: true", "triggerOnPush: false")
                 + "platforms: [linux/amd64, linux/arm64, linux/arm/v7]\n");
