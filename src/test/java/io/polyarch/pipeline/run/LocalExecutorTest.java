@@ -143,6 +143,121 @@ class LocalExecutorTest {
     }
 
     @Test
+    void aSecondDestinationGetsTheSameIndexAndItsOwnTagsAndAFailedRunTagsNeither() throws Exception {
+        Path out = dir.resolve("out");
+        Path mirror = dir.resolve("mirror");
+        String yaml = "destinations:\n  - registry: {repository: 'oci:" + out + "'}\n  - registry: {repository: 'oci:" + mirror
+                + "', tagRules: [stable]}\n";
+        RunReport r = run(yaml, true, false);
+        assertTrue(r.ok(), r.failure());
+        try (OciLayoutStore one = OciLayoutStore.open(out, false); OciLayoutStore two = OciLayoutStore.open(mirror, false)) {
+            RawManifest index = one.getManifest("latest").orElseThrow();
+            assertEquals(index.digest(), two.getManifest("stable").orElseThrow().digest(), "the same index under the second one's own tag");
+            assertTrue(two.getManifest("latest").isEmpty(), "its own tag rules only");
+            for (Descriptor child : ((ImageIndex) index.parse()).manifests()) {
+                RawManifest img = two.getManifest(child.digest().toString()).orElseThrow();
+                for (Descriptor blob : ((ImageManifest) img.parse()).blobs()) assertTrue(two.statBlob(blob.digest()).isPresent(), "blob " + blob.digest());
+                assertEquals(child.digest(), two.getManifest("stable-" + child.platform().architecture()).orElseThrow().digest(), "arch tags there too");
+            }
+        }
+        assertEquals(List.of("stable"), r.mirrors().get(0).tagsWritten());
+
+        // a later run whose arm64 build fails moves nothing in either
+        builder.failing.add(Platform.LINUX_ARM64);
+        Files.writeString(repo.resolve("main.c"), "int main() { return 1; }\n");
+        RunReport failed = run(yaml, true, false);
+        assertFalse(failed.ok());
+        try (OciLayoutStore one = OciLayoutStore.open(out, false); OciLayoutStore two = OciLayoutStore.open(mirror, false)) {
+            assertEquals(r.index().digest(), one.getManifest("latest").orElseThrow().digest());
+            assertEquals(r.index().digest(), two.getManifest("stable").orElseThrow().digest());
+        }
+    }
+
+    /** A store that refuses every index (a registry that takes images but no manifest lists), and otherwise is {@code inner}. */
+    record RefusingIndexes(ContentStore inner) implements ContentStore {
+        @Override
+        public String describe() {
+            return inner.describe();
+        }
+
+        @Override
+        public Optional<Descriptor> statBlob(io.polyarch.oci.Digest d) throws StoreException {
+            return inner.statBlob(d);
+        }
+
+        @Override
+        public java.io.InputStream openBlob(Descriptor d) throws StoreException {
+            return inner.openBlob(d);
+        }
+
+        @Override
+        public void putBlob(Descriptor d, BlobSource source) throws StoreException {
+            inner.putBlob(d, source);
+        }
+
+        @Override
+        public Optional<RawManifest> getManifest(String ref) throws StoreException {
+            return inner.getManifest(ref);
+        }
+
+        @Override
+        public Optional<Descriptor> headManifest(String ref) throws StoreException {
+            return inner.headManifest(ref);
+        }
+
+        @Override
+        public void putManifest(RawManifest m, String tag) throws StoreException {
+            if (m.mediaType().isIndex()) throw new StoreException("push " + m.digest(), "HTTP 400 MANIFEST_INVALID: manifest lists are not accepted here");
+            inner.putManifest(m, tag);
+        }
+
+        @Override
+        public void deleteManifest(String ref) throws StoreException {
+            inner.deleteManifest(ref);
+        }
+
+        @Override
+        public List<String> listTags() throws StoreException {
+            return inner.listTags();
+        }
+
+        @Override
+        public List<Descriptor> referrers(io.polyarch.oci.Digest subject) throws StoreException {
+            return inner.referrers(subject);
+        }
+    }
+
+    @Test
+    void aSecondDestinationThatRefusesTheIndexMovesNoTagInTheFirst() throws Exception {
+        Path out = dir.resolve("out");
+        Path mirror = dir.resolve("mirror");
+        LayoutStores layouts = new LayoutStores(dir.resolve("registries"));
+        storesOverride = new Stores() {
+            @Override
+            public ContentStore open(StoreRef ref, boolean write) throws StoreException {
+                ContentStore s = layouts.open(ref, write);
+                return ref instanceof StoreRef.Layout l && l.dir().equals(mirror) ? new RefusingIndexes(s) : s;
+            }
+
+            @Override
+            public boolean plainHttp(String registry) {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        RunReport r = run("destinations:\n  - registry: {repository: 'oci:" + out + "'}\n  - registry: {repository: 'oci:" + mirror + "'}\n", true, false);
+        assertFalse(r.ok());
+        assertTrue(r.failure().contains("manifest lists are not accepted here") && r.failure().contains("no tag was moved anywhere"), r.failure());
+        try (OciLayoutStore one = OciLayoutStore.open(out, false)) {
+            assertTrue(one.getManifest("latest").isEmpty(), "the first destination's tags wait for every destination: " + one.listTags());
+            assertTrue(one.getManifest("latest-arm64").isEmpty());
+        }
+    }
+
+    @Test
     void aFailedPlatformPublishesNoIndexAndSaysWhy() throws Exception {
         Path out = dir.resolve("out");
         builder.failing.add(Platform.LINUX_ARM64);
