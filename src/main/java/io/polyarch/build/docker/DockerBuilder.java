@@ -77,14 +77,16 @@ public final class DockerBuilder implements Builder {
         List<String> candidates = binary != null ? List.of(binary) : ClientLookup.defaultCandidates(env);
         List<String> problems = new ArrayList<>();
         DockerBuilder legacyFallback = null;
-        // Every candidate's probes at once: each is a process start and an engine round trip. `buildx version` only
-        // where a buildx plugin could be found: without one it is a client start that can only fail.
+        // Each candidate's probes at once (each is a process start and an engine round trip), one candidate after the
+        // other: the first usually answers, and probing every candidate at once started twice the processes on a
+        // machine whose cores the builds need next (bench/peers.sh). `buildx version` only where a buildx plugin could
+        // be found: without one it is a client start that can only fail.
         boolean buildxPossible = ClientLookup.buildxPluginMayExist(env, host);
-        Map<String, java.util.concurrent.Future<CommandRunner.Result>> versions = new HashMap<>();
-        Map<String, java.util.concurrent.Future<CommandRunner.Result>> buildxes = new HashMap<>();
-        Map<String, java.util.concurrent.Future<CommandRunner.Result>> stores = new HashMap<>();
-        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            for (String bin : candidates) {
+        for (String bin : candidates) {
+            Map<String, java.util.concurrent.Future<CommandRunner.Result>> versions = new HashMap<>();
+            Map<String, java.util.concurrent.Future<CommandRunner.Result>> buildxes = new HashMap<>();
+            Map<String, java.util.concurrent.Future<CommandRunner.Result>> stores = new HashMap<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
                 versions.put(bin, pool.submit(() -> runner.run(List.of(bin, "version", "--format",
                         "{{.Client.Version}}|{{.Server.Version}}|{{.Server.Os}}/{{.Server.Arch}}"), env)));
                 if (buildxPossible) {
@@ -93,8 +95,6 @@ public final class DockerBuilder implements Builder {
                     stores.put(bin, pool.submit(() -> runner.run(List.of(bin, "info", "--format", "{{json .DriverStatus}}"), env)));
                 }
             }
-        }
-        for (String bin : candidates) {
             CommandRunner.Result v;
             try {
                 v = versions.get(bin).get();
