@@ -147,18 +147,20 @@ public final class LocalExecutor implements Executor {
         void run(Plan.Job job) throws Exception {
             if (job.kind() == JobKind.PUBLISH) {
                 Plan.Variant v = variantOf(job);
+                Publisher.Outcome r;
                 try {
-                    Publisher.Outcome r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target(), mirrors,
+                    r = uninterrupted(run.workers().submit(() -> new Publisher(run.stores(), run.opts().jobs(), run.target(), mirrors,
                             spec.soci() != null && "v1".equals(spec.soci().format()), early, history, attester).publish(plan, v, jobs, cells)));
-                    published.indexes().put(v.name(), r.index());
-                    published.mirrors().put(v.name(), r.mirrors());
-                    if (r.failure() != null) {
-                        published.errors().put(v.name(), r.failure());
-                        throw new StoreException("publish", r.failure(), false, null);
-                    }
                 } catch (StoreException | InvalidInputException | ValidationException e) {
                     published.errors().put(v.name(), "publishing the index failed: " + e.getMessage());
                     throw e;
+                }
+                published.indexes().put(v.name(), r.index());
+                published.mirrors().put(v.name(), r.mirrors());
+                if (r.failure() != null) {
+                    // published in the first destination; another destination's tags did not all move
+                    published.errors().put(v.name(), r.failure());
+                    throw new StoreException("publish", r.failure(), false, null);
                 }
                 return;
             }
