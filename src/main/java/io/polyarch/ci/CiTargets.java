@@ -49,8 +49,13 @@ final class CiTargets {
 
     /** The registry hosts of the destinations (ECR ones are logged into another way; a layout has none). */
     static List<String> registryHosts(PipelineSpec spec) {
-        return destinations(spec).stream().filter(d -> d instanceof PipelineSpec.Target t && t.ref() instanceof io.polyarch.store.StoreRef.Registry)
-                .map(d -> ((io.polyarch.store.StoreRef.Registry) ((PipelineSpec.Target) d).ref()).reference().registry()).distinct().toList();
+        List<String> hosts = new java.util.ArrayList<>();
+        for (PipelineSpec.Destination d : destinations(spec)) {
+            if (d instanceof PipelineSpec.Target t && t.ref() instanceof io.polyarch.store.StoreRef.Registry r && !hosts.contains(r.reference().registry())) {
+                hosts.add(r.reference().registry());
+            }
+        }
+        return hosts;
     }
 
     static boolean ecr(PipelineSpec spec) {
@@ -59,7 +64,7 @@ final class CiTargets {
 
     /** The region of the first ECR destination that names one. */
     static String ecrRegion(PipelineSpec spec) {
-        return destinations(spec).stream().filter(d -> d instanceof PipelineSpec.Ecr e && e.region() != null)
-                .map(d -> ((PipelineSpec.Ecr) d).region()).findFirst().orElse(null);
+        for (PipelineSpec.Destination d : destinations(spec)) if (d instanceof PipelineSpec.Ecr e && e.region() != null) return e.region();
+        return null;
     }
 }

@@ -24,11 +24,7 @@ public final class Replicator {
         this.blobs = new BlobTransfer(jobs, progress);
     }
 
-    /** What was copied: manifests written (children, referrers and the index) and the blobs' transfer. */
-    public record Stats(int manifests, BlobTransfer.Stats blobs) {
-    }
-
-    public Stats copy(ContentStore from, ContentStore to, RawManifest index, boolean withReferrers) throws StoreException, InvalidInputException {
+    public void copy(ContentStore from, ContentStore to, RawManifest index, boolean withReferrers) throws StoreException, InvalidInputException {
         if (!(Images.parse(index, "the index " + index.digest()) instanceof ImageIndex idx)) {
             throw new InvalidInputException(index.digest() + " is not an index");
         }
@@ -40,21 +36,11 @@ public final class Replicator {
                 for (Descriptor r : from.referrers(d.digest())) add(from, r, "referrer " + r.digest() + " of " + d.digest(), manifests, blobList);
             }
         }
-        BlobTransfer.Stats stats = blobs.transfer(from, to, blobList);
-        int written = 0;
+        blobs.transfer(from, to, blobList);
         // children before the referrers that name them and the index that lists them, so that no reader of the
         // destination ever finds a name without its content
-        for (RawManifest m : manifests) {
-            if (to.headManifest(m.digest().toString()).isEmpty()) {
-                to.putManifest(m, null);
-                written++;
-            }
-        }
-        if (to.headManifest(index.digest().toString()).isEmpty()) {
-            to.putManifest(index, null);
-            written++;
-        }
-        return new Stats(written, stats);
+        for (RawManifest m : manifests) putIfAbsent(to, m);
+        putIfAbsent(to, index);
     }
 
     /**
@@ -62,11 +48,15 @@ public final class Replicator {
      * the other destinations as soon as it is pushed, while the other platforms still build.
      */
     public void copyImage(ContentStore from, ContentStore to, RawManifest image) throws StoreException, InvalidInputException {
-        List<RawManifest> manifests = new ArrayList<>();
-        List<Descriptor> blobList = new ArrayList<>();
-        add(from, image.descriptor(), "image " + image.digest(), manifests, blobList);
-        blobs.transfer(from, to, blobList);
-        if (to.headManifest(image.digest().toString()).isEmpty()) to.putManifest(image, null);
+        if (!(Images.parse(image, "image " + image.digest()) instanceof ImageManifest im)) {
+            throw new InvalidInputException(image.digest() + " is an index; polyarch copies one level");
+        }
+        blobs.transfer(from, to, im.blobs());
+        putIfAbsent(to, image);
+    }
+
+    private static void putIfAbsent(ContentStore to, RawManifest m) throws StoreException {
+        if (to.headManifest(m.digest().toString()).isEmpty()) to.putManifest(m, null);
     }
 
     private static void add(ContentStore from, Descriptor d, String what, List<RawManifest> manifests, List<Descriptor> blobList)

@@ -161,13 +161,7 @@ public final class PlanBuilder {
             List<Plan.Cell> cells = new ArrayList<>();
             for (Platform p : spec.platforms()) {
                 String arch = spec.archName(p);
-                List<String> archTags;
-                try {
-                    archTags = spec.archTags() ? Tags.archTags(tags, arch) : List.of();
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(spec.origin() + ": " + who + "tagRules with archTags: " + e.getMessage()
-                            + "; shorten the tag rules or the arch name (archNames), or set archTags: false");
-                }
+                List<String> archTags = spec.archTags() ? archTags(tags, arch, spec.origin() + ": " + who) : List.of();
                 cells.add(new Plan.Cell(cellName(v, p), p, arch, cellArgs(spec, v, p), archTags));
             }
             out.add(new Plan.Variant(v, dockerfilePath, df, tags, cells,
@@ -207,17 +201,21 @@ public final class PlanBuilder {
             }
             Map<String, List<String>> archTags = new LinkedHashMap<>();
             for (Plan.Cell c : cells) {
-                if (c.archTags().isEmpty()) continue;
-                try {
-                    archTags.put(c.name(), Tags.archTags(own, c.arch()));
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(t.origin() + ": " + who + "tagRules with archTags: " + e.getMessage()
-                            + "; shorten the tag rules or the arch name (archNames), or set archTags: false");
-                }
+                if (!c.archTags().isEmpty()) archTags.put(c.name(), archTags(own, c.arch(), t.origin() + ": " + who));
             }
             out.add(new Plan.Mirror(t.ref(), own, archTags));
         }
         return out;
+    }
+
+    /** {@code <tag>-<arch>} for each tag; {@code where} starts the message when one would be too long. */
+    private static List<String> archTags(List<String> tags, String arch, String where) throws ConfigException {
+        try {
+            return Tags.archTags(tags, arch);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + "tagRules with archTags: " + e.getMessage()
+                    + "; shorten the tag rules or the arch name (archNames), or set archTags: false");
+        }
     }
 
     private static Dockerfile dockerfile(PipelineSpec spec, PipelineSpec.Variant v, String who, Path context, Path path) throws ConfigException {

@@ -76,16 +76,14 @@ public final class LocalExecutor implements Executor {
             for (Plan.Variant v : plan.variants()) {
                 for (Plan.Cell c : v.cells()) pinner.prefetch(v.dockerfile(), c.platform(), host, c.buildArgs());
             }
-            CompletableFuture<Void> destinationCheck = workers.async(() -> {
-                preflight(plan.destination());
-                return null;
-            });
             // the other destinations only get the published index: a build-only run (--no-publish) needs no access there
             List<StoreRef> others = plan.publish() ? plan.mirrors() : List.of();
-            List<CompletableFuture<Void>> mirrorChecks = new ArrayList<>();
-            for (StoreRef m : others) {
-                mirrorChecks.add(workers.async(() -> {
-                    preflight(m);
+            List<StoreRef> checked = new ArrayList<>(List.of(plan.destination()));
+            checked.addAll(others);
+            List<CompletableFuture<Void>> destinationChecks = new ArrayList<>();
+            for (StoreRef d : checked) {
+                destinationChecks.add(workers.async(() -> {
+                    preflight(d);
                     return null;
                 }));
             }
@@ -100,16 +98,11 @@ public final class LocalExecutor implements Executor {
                     cells.put(cell, new CellState());
                     listener.state(cell, "queued");
                 });
-                try {
-                    Workers.await(destinationCheck);
-                } catch (StoreException e) {
-                    throw new RunFailedException("cannot use the destination " + plan.destination() + " (nothing was built): " + e.getMessage());
-                }
-                for (int i = 0; i < mirrorChecks.size(); i++) {
+                for (int i = 0; i < checked.size(); i++) {
                     try {
-                        Workers.await(mirrorChecks.get(i));
+                        Workers.await(destinationChecks.get(i));
                     } catch (StoreException e) {
-                        throw new RunFailedException("cannot use the destination " + others.get(i) + " (nothing was built): " + e.getMessage());
+                        throw new RunFailedException("cannot use the destination " + checked.get(i) + " (nothing was built): " + e.getMessage());
                     }
                 }
                 long prepareMs = ms(t0);
@@ -118,7 +111,13 @@ public final class LocalExecutor implements Executor {
                 DagRunner.Result result;
                 Map<StoreRef, ContentStore> mirrors = new LinkedHashMap<>();
                 try (ContentStore target = stores.open(plan.destination(), true); Closing closing = new Closing(mirrors.values())) {
-                    for (StoreRef m : others) mirrors.put(m, stores.open(m, true));
+                    for (StoreRef m : others) {
+                        try {
+                            mirrors.put(m, stores.open(m, true));
+                        } catch (StoreException e) {
+                            throw new RunFailedException("cannot open the destination " + m + ": " + e.getMessage());
+                        }
+                    }
                     openTarget.set(target);
                     RunContext run = new RunContext(stores, opts, listener, workers, target);
                     Steps steps = new Steps(run, spec, plan, jobs, cells, published, cleanups,
@@ -176,9 +175,9 @@ public final class LocalExecutor implements Executor {
                     if (!mirrors.isEmpty()) {
                         // to the other destinations now, while other platforms build; the publish finishes what this misses
                         io.polyarch.oci.RawManifest image = c.manifest;
+                        io.polyarch.ops.Replicator replicator = new io.polyarch.ops.Replicator(run.opts().jobs(), io.polyarch.ops.Progress.NONE);
                         early.put(cell, run.workers().async(() -> {
-                            for (ContentStore m : mirrors.values()) new io.polyarch.ops.Replicator(run.opts().jobs(), io.polyarch.ops.Progress.NONE)
-                                    .copyImage(run.target(), m, image);
+                            for (ContentStore m : mirrors.values()) replicator.copyImage(run.target(), m, image);
                             return null;
                         }));
                     }

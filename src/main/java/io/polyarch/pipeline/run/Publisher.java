@@ -127,10 +127,11 @@ final class Publisher {
             var f = early.get(cell.name());
             if (f != null) f.exceptionally(e -> null).join();
         }
+        io.polyarch.ops.Replicator replicator = new io.polyarch.ops.Replicator(jobs, Progress.NONE);
         for (Plan.Mirror m : v.mirrors()) {
             ContentStore to = mirrors.get(m.repository());
             try {
-                new io.polyarch.ops.Replicator(jobs, Progress.NONE).copy(target, to, index, referrers);
+                replicator.copy(target, to, index, referrers);
                 attester.copyTo(index, to, m.repository());
             } catch (InvalidInputException | StoreException e) {
                 throw new StoreException("copy " + index.digest() + " to " + m.repository(), e.getMessage() + "; no tag was moved anywhere",
