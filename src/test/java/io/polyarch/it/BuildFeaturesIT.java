@@ -2,9 +2,6 @@ package io.polyarch.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polyarch.oci.OciJson;
-import io.polyarch.registry.Registries;
-import io.polyarch.registry.RegistryOptions;
-import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.Cli;
 import io.polyarch.testing.GitRepo;
 import io.polyarch.testing.TestImages;
@@ -44,9 +41,7 @@ class BuildFeaturesIT {
     @BeforeAll
     static void start() throws Exception {
         reg = TestRegistry.plain();
-        try (Registries r = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
-            base = TestImages.publishBase(reg, r);
-        }
+        base = TestImages.publishBase(reg);
     }
 
     @AfterAll

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.polyarch.oci.OciJson;
-import io.polyarch.registry.Registries;
-import io.polyarch.registry.RegistryOptions;
-import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.GitRepo;
 import io.polyarch.testing.TestImages;
 import io.polyarch.testing.TestRegistry;
@@ -46,9 +43,7 @@ class CiExportIT {
     @BeforeAll
     static void start() throws Exception {
         reg = TestRegistry.plain();
-        try (Registries r = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
-            base = TestImages.publishBase(reg, r);
-        }
+        base = TestImages.publishBase(reg);
     }
 
     @AfterAll

@@ -2,9 +2,6 @@ package io.polyarch.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.polyarch.oci.OciJson;
-import io.polyarch.registry.Registries;
-import io.polyarch.registry.RegistryOptions;
-import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.Cli;
 import io.polyarch.testing.CosignKeys;
 import io.polyarch.testing.FaultProxy;
@@ -44,9 +41,7 @@ class DestinationsIT {
     static void start() throws Exception {
         first = TestRegistry.plain();
         second = TestRegistry.plain();
-        try (Registries r = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
-            base = TestImages.publishBase(first, r);
-        }
+        base = TestImages.publishBase(first);
         keys = CosignKeys.generate(PASSWORD);
     }
 

@@ -1,8 +1,5 @@
 package io.polyarch.it;
 
-import io.polyarch.registry.Registries;
-import io.polyarch.registry.RegistryOptions;
-import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.GitRepo;
 import io.polyarch.testing.TestImages;
 import io.polyarch.testing.TestRegistry;
@@ -35,9 +32,7 @@ class InterruptIT {
     @BeforeAll
     static void start() throws Exception {
         reg = TestRegistry.plain();
-        try (Registries registries = new Registries(RegistryOptions.defaults(), CredentialProvider.ANONYMOUS)) {
-            base = TestImages.publishBase(reg, registries);
-        }
+        base = TestImages.publishBase(reg);
     }
 
     @AfterAll

@@ -136,6 +136,14 @@ public final class TestImages {
         }
     }
 
+    /** {@link #publishBase(TestRegistry, io.polyarch.registry.Registries)} through a client of its own, anonymous. */
+    public static String publishBase(TestRegistry reg) throws Exception {
+        try (io.polyarch.registry.Registries r = new io.polyarch.registry.Registries(io.polyarch.registry.RegistryOptions.defaults(),
+                io.polyarch.registry.auth.CredentialProvider.ANONYMOUS)) {
+            return publishBase(reg, r);
+        }
+    }
+
     /** Publishes the busybox base for both architectures as {@code REGISTRY/base:latest} and returns that reference. */
     public static String publishBase(TestRegistry reg, io.polyarch.registry.Registries registries) throws Exception {
         try (io.polyarch.registry.RegistryClient b = registries.open(io.polyarch.oci.Reference.parse(reg.host() + "/base"), true)) {
