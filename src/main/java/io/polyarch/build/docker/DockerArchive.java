@@ -56,9 +56,10 @@ public final class DockerArchive {
     /**
      * As {@link #importTo(InputStream, OciLayoutStore, boolean)}, and the image's top layer (the one the build made
      * last, so the one least likely to be in the registry already) is also streamed to {@code upload} as it is
-     * compressed, so the registry has it when the import ends. Only the classic archive says which layer is the top
-     * one before its bytes come (its per-layer {@code json}, which comes first, carries the image config); lower
-     * layers are usually the base image's and unchanged, and are left to the push, which skips blobs already there.
+     * compressed, so the registry has it when the import ends. The classic archive says which layer is the top one
+     * before its bytes come (its per-layer {@code json}, which comes first, carries the image config); lower layers
+     * are usually the base image's and unchanged, and are left to the push, which skips blobs already there. BuildKit's
+     * uncompressed OCI archive names each layer by its diff_id, so every layer the base lacks is streamed.
      *
      * <p>Lower layers whose diff_id is in {@code known} (the base image's layers) are hashed, not compressed: the
      * manifest names the base's own compressed blob, as {@code docker push} does, so the image shares those blobs
@@ -96,8 +97,9 @@ public final class DockerArchive {
                 } else if (name.equals(topLayer)) {
                     layers.put(name, compressAndStream(tar.content(), out, layerType, upload, notes));
                 } else if (blobDigest(name) != null) {
-                    // the OCI archive of the containerd image store: a blob under its digest, a layer compressed already
-                    lower.addBlob(name, blobDigest(name), tar.content());
+                    // an OCI archive: a blob under its digest; the containerd image store's layers come compressed already,
+                    // BuildKit's OCI exporter's uncompressed (their digest is then their diff_id, known before their bytes)
+                    lower.addBlob(name, blobDigest(name), tar.content(), upload, notes);
                 } else {
                     lower.add(name, tar.content());
                 }
@@ -217,10 +219,13 @@ public final class DockerArchive {
         /**
          * A blob of an OCI archive, named by its digest. A layer compressed already (the containerd image store keeps
          * layers as pushed or pulled) is kept as it is: stored byte for byte while it is inflated once for its diff_id,
-         * or, when the base image has that very blob, not stored at all. An uncompressed one is handled as in the
-         * classic archive.
+         * or, when the base image has that very blob, not stored at all. An uncompressed one (BuildKit's OCI exporter
+         * with {@code compression=uncompressed}) is named by its diff_id: one of the base's is hashed and taken from
+         * the base; any other is a layer the build made, compressed and streamed to {@code upload} as it comes, as the
+         * classic archive's top layer is. Its bytes must hash to its name either way.
          */
-        void addBlob(String name, Digest blob, InputStream in) throws IOException, StoreException {
+        void addBlob(String name, Digest blob, InputStream in, Supplier<Optional<BlobUpload>> upload, Consumer<String> notes)
+                throws IOException, StoreException {
             for (var e : known().entrySet()) {
                 if (e.getValue().digest().equals(blob)) {
                     done.put(name, new Layer(e.getKey(), e.getValue()));
@@ -232,11 +237,25 @@ public final class DockerArchive {
             byte[] head = b.readNBytes(4);
             b.reset();
             Compression c = Compression.of(head);
-            if (c == Compression.NONE) {
-                add(name, b);
+            if (c != Compression.NONE) {
+                done.put(name, addCompressed(blob, c, b));
                 return;
             }
-            done.put(name, addCompressed(blob, c, b));
+            Descriptor base = known.get(blob);
+            Layer l;
+            if (base != null) {
+                MessageDigest md = Digest.newSha256();
+                byte[] buf = new byte[1 << 16];
+                int n;
+                while ((n = b.read(buf)) > 0) md.update(buf, 0, n);
+                l = new Layer(Digest.ofSha256(md), base);
+            } else {
+                l = compressAndStream(b, out, type, upload, notes);
+            }
+            if (!l.diffId().equals(blob)) {
+                throw new IOException("the saved image's blob " + blob + " has digest " + l.diffId() + ": the archive is corrupt");
+            }
+            done.put(name, l);
         }
 
         /** A layer blob compressed with {@code c}, as its first bytes said, stored as it is. */

@@ -270,10 +270,12 @@ class DockerArchiveTest {
         }
     }
 
-    @Test
-    void buildKitsOciExportIsReadThroughItsIndexAndItsAttestationsAreSkipped(@TempDir Path dir) throws Exception {
-        byte[] base = layer(12);
-        byte[] top = new TarBuilder().file("app/hello", "hi".getBytes(StandardCharsets.UTF_8), 0644).tar();
+    /**
+     * What BuildKit's OCI exporter writes with {@code compression=uncompressed} (seen with buildx 0.13.1): every blob
+     * under its digest, layers as plain tars (so named by their diff_ids), the index naming the image and an
+     * attestation manifest; {@code topName} is the name the top layer's bytes are stored under.
+     */
+    static byte[] buildKitArchive(byte[] base, byte[] top, Digest topName) {
         byte[] cfg = ("{\"architecture\":\"arm64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
                 + Digest.sha256(base) + "\",\"" + Digest.sha256(top) + "\"]}}").getBytes(StandardCharsets.UTF_8);
         String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
@@ -287,15 +289,22 @@ class DockerArchiveTest {
                 + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + Digest.sha256(attestation) + "\",\"size\":"
                 + attestation.length + ",\"platform\":{\"architecture\":\"unknown\",\"os\":\"unknown\"},"
                 + "\"annotations\":{\"vnd.docker.reference.type\":\"attestation-manifest\"}}]}";
-        byte[] archive = new TarBuilder()
+        return new TarBuilder()
                 .file("blobs/sha256/" + Digest.sha256(base).hex(), base, 0444)
-                .file("blobs/sha256/" + Digest.sha256(top).hex(), top, 0444)
+                .file("blobs/sha256/" + topName.hex(), top, 0444)
                 .file("blobs/sha256/" + Digest.sha256(cfg).hex(), cfg, 0444)
                 .file("blobs/sha256/" + Digest.sha256(mb).hex(), mb, 0444)
                 .file("blobs/sha256/" + Digest.sha256(attestation).hex(), attestation, 0444)
                 .file("index.json", index.getBytes(StandardCharsets.UTF_8), 0644)
                 .file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8), 0444)
                 .tar();
+    }
+
+    @Test
+    void buildKitsOciExportIsReadThroughItsIndexAndItsAttestationsAreSkipped(@TempDir Path dir) throws Exception {
+        byte[] base = layer(12);
+        byte[] top = new TarBuilder().file("app/hello", "hi".getBytes(StandardCharsets.UTF_8), 0644).tar();
+        byte[] archive = buildKitArchive(base, top, Digest.sha256(top));
         try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
             ImageManifest im = (ImageManifest) DockerArchive.importTo(new ByteArrayInputStream(archive), out, true).parse();
             assertEquals(2, im.layers().size());
@@ -304,6 +313,49 @@ class DockerArchiveTest {
                 assertArrayEquals(base, in.readAllBytes());
             }
             assertEquals("arm64", OciJson.parseConfig(out.openBlob(im.config()).readAllBytes()).platform().architecture());
+        }
+    }
+
+    @Test
+    void buildKitsUncompressedLayerTheBaseLacksStreamsToTheRegistryAsItComes(@TempDir Path dir) throws Exception {
+        byte[] base = layer(13);
+        byte[] baseGz = gzip(base);
+        byte[] top = layer(14);
+        Descriptor baseBlob = Descriptor.of(io.polyarch.oci.MediaType.OCI_LAYER_GZIP, Digest.sha256(baseGz), baseGz.length);
+        List<Recording> opened = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
+            ImageManifest im = (ImageManifest) DockerArchive.importTo(new ByteArrayInputStream(buildKitArchive(base, top, Digest.sha256(top))), out, true,
+                    () -> {
+                        Recording r = new Recording(null);
+                        opened.add(r);
+                        return Optional.of(r);
+                    }, () -> java.util.Map.of(Digest.sha256(base), baseBlob), notes::add).parse();
+            assertEquals(baseBlob.digest(), im.layers().get(0).digest(), "the base's layer is the base's blob");
+            assertTrue(out.statBlob(baseBlob.digest()).isEmpty(), "and is left to the push to mount");
+            assertEquals(1, opened.size(), "one upload: the layer the build made");
+            Descriptor topBlob = im.layers().get(1);
+            assertEquals(List.of(topBlob), opened.get(0).committed);
+            try (InputStream in = out.openBlob(topBlob)) {
+                assertArrayEquals(in.readAllBytes(), opened.get(0).bytes.toByteArray(), "the registry got the stored blob's bytes");
+            }
+            try (InputStream in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(opened.get(0).bytes.toByteArray()))) {
+                assertArrayEquals(top, in.readAllBytes());
+            }
+            assertTrue(notes.get(0).contains("sent layer " + topBlob.digest().shortHex()), notes.toString());
+            assertEquals(List.of(), files(dir.resolve("out")).stream().filter(f -> f.contains(".spool")).toList(), "nothing spooled");
+        }
+    }
+
+    @Test
+    void anUncompressedBlobWhoseBytesAreNotItsNameIsRefused(@TempDir Path dir) throws Exception {
+        byte[] base = layer(15);
+        byte[] top = layer(16);
+        byte[] archive = buildKitArchive(base, top, Digest.sha256(layer(17)));
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> DockerArchive.importTo(new ByteArrayInputStream(archive), out, true));
+            assertTrue(e.getMessage().contains("has digest " + Digest.sha256(top)) && e.getMessage().contains("corrupt"), e.getMessage());
         }
     }
 
