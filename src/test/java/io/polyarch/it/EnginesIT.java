@@ -201,6 +201,44 @@ class EnginesIT {
         assertEquals("ARCH=arm64 machine=aarch64", dockerRun(e, "linux/arm64", repo + ":latest"));
     }
 
+    /**
+     * The docker client is asked who it is (a process start or three before any build) only the first time: the next
+     * run finds its answers in the user's cache, asks the engine on its socket, and picks the same builder. The
+     * client here is a wrapper on PATH that records each call and runs the engine's real client.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void aClientSeenBeforeIsNotAskedAgainAndTheSameBuilderBuilds(Engine e, @TempDir Path tmp) throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path calls = tmp.resolve("calls");
+        Path wrapper = bin.resolve("docker");
+        Files.writeString(wrapper, "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec " + e.docker() + " \"$@\"\n");
+        assertTrue(wrapper.toFile().setExecutable(true));
+        Map<String, String> env = new HashMap<>(e.env());
+        env.put("PATH", bin + ":" + e.env().getOrDefault("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
+        env.put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", RunIT.APP_DOCKERFILE);
+        g.commit("app");
+        List<String> builders = new ArrayList<>();
+        List<List<String>> asked = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Files.deleteIfExists(calls);
+            // --rebuild: the second run would reuse the first one's images by build key, and build nothing
+            Cli.Result r = Cli.run(env, "run", "--no-publish", "--rebuild", "--source", g.dir().toString(), "--to", reg.host() + "/eng/" + name(e) + "/asked",
+                    "--build-arg", "BASE=" + base, "--json", tmp.resolve("r.json").toString(), "-q");
+            assertEquals(0, r.code(), r.toString());
+            JsonNode json = OciJson.mapper().readTree(Files.readAllBytes(tmp.resolve("r.json")));
+            builders.add(json.path("images").path(0).path("builder").asText() + " | " + json.path("images").path(1).path("builder").asText());
+            asked.add(Files.readAllLines(calls).stream().filter(c -> c.startsWith("version") || c.startsWith("info") || c.startsWith("buildx version")).toList());
+            assertTrue(Files.readAllLines(calls).stream().anyMatch(c -> c.startsWith("build") || c.startsWith("buildx build")), "the wrapper builds: " + Files.readAllLines(calls));
+        }
+        assertTrue(asked.get(0).stream().anyMatch(c -> c.startsWith("version")), "asked the first time: " + asked.get(0));
+        assertEquals(List.of(), asked.get(1), "not asked the second time");
+        assertEquals(builders.get(0), builders.get(1), "the same builder both times");
+        assertTrue(builders.get(1).startsWith("docker " + e.run(List.of("version", "--format", "{{.Client.Version}}"), 60).out().strip()), builders.toString());
+        assertEquals(e.name().contains("containerd"), builders.get(1).contains("containerd store"), builders.toString());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     void sociV2IndexesArePublishedWithTheImages(Engine e, @TempDir Path tmp) throws Exception {

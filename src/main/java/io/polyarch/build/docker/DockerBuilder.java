@@ -77,74 +77,128 @@ public final class DockerBuilder implements Builder {
         List<String> candidates = binary != null ? List.of(binary) : ClientLookup.defaultCandidates(env);
         List<String> problems = new ArrayList<>();
         DockerBuilder legacyFallback = null;
-        // Each candidate's probes at once (each is a process start and an engine round trip), one candidate after the
+        // A client seen before (the same binary and buildx plugin files) is not asked again: what it said is in the
+        // user's cache, and the engine is asked on its socket, where the client would use that socket. Else each
+        // candidate's probes at once (each is a process start and an engine round trip), one candidate after the
         // other: the first usually answers, and probing every candidate at once started twice the processes on a
         // machine whose cores the builds need next (bench/peers.sh). `buildx version` only where a buildx plugin could
         // be found: without one it is a client start that can only fail.
         boolean buildxPossible = ClientLookup.buildxPluginMayExist(env, host);
+        ClientFacts cache = ClientFacts.of(env);
+        EngineSocket.Engine engine = null;
+        boolean engineAsked = false;
+        boolean engineStoreAsked = false;
         for (String bin : candidates) {
-            Map<String, java.util.concurrent.Future<CommandRunner.Result>> versions = new HashMap<>();
-            Map<String, java.util.concurrent.Future<CommandRunner.Result>> buildxes = new HashMap<>();
-            Map<String, java.util.concurrent.Future<CommandRunner.Result>> stores = new HashMap<>();
-            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                versions.put(bin, pool.submit(() -> runner.run(List.of(bin, "version", "--format",
-                        "{{.Client.Version}}|{{.Server.Version}}|{{.Server.Os}}/{{.Server.Arch}}"), env)));
-                if (buildxPossible) {
-                    buildxes.put(bin, pool.submit(() -> runner.run(List.of(bin, "buildx", "version"), env)));
-                    // which image store: BuildKit can hand an image straight over only from the containerd one
-                    stores.put(bin, pool.submit(() -> runner.run(List.of(bin, "info", "--format", "{{json .DriverStatus}}"), env)));
-                }
+            Optional<String> key = ClientFacts.key(bin, env, host);
+            Optional<ClientFacts.Facts> known = key.flatMap(cache::get);
+            // the image store matters only to a buildx client: /info is asked then, once
+            if (known.isPresent() && (!engineAsked || engine != null && known.get().buildx() && !engineStoreAsked)) {
+                engineAsked = true;
+                engineStoreAsked = known.get().buildx();
+                engine = socketEngine(env, host, engineStoreAsked);
             }
-            CommandRunner.Result v;
-            try {
-                v = versions.get(bin).get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                problems.add(bin + ": " + e.getCause().getMessage());
-                continue;
-            }
-            String[] parts = v.out().strip().split("\\|", -1);
-            if (v.exit() != 0 || parts.length != 3 || parts[1].isBlank()) {
-                problems.add(bin + ": cannot reach the Docker engine" + (endpoint != null ? " at " + endpoint : "") + ": "
-                        + firstLine(v.err().isBlank() ? v.out() : v.err()));
-                continue;
-            }
-            Platform nat;
-            try {
-                nat = Platform.parse(parts[2]);
-            } catch (IllegalArgumentException e) {
-                problems.add(bin + ": engine reports platform " + parts[2]);
-                continue;
-            }
-            boolean buildx;
-            try {
-                buildx = buildxes.containsKey(bin) && buildxes.get(bin).get().exit() == 0;
-            } catch (java.util.concurrent.ExecutionException e) {
-                buildx = false; // no buildx plugin
-            }
-            int major = major(parts[0]);
-            Mode best = buildx ? Mode.BUILDX : major > 0 && major < 23 ? Mode.BUILDKIT : Mode.LEGACY;
-            Mode chosen = want == null ? best : want;
-            if (want == Mode.BUILDX && !buildx || want == Mode.BUILDKIT && !(buildx || major < 23)) {
-                problems.add(bin + " " + parts[0] + ": no " + (want == Mode.BUILDX ? "buildx plugin" : "BuildKit (needs buildx, or a client before 23.0 with DOCKER_BUILDKIT=1)"));
-                continue;
-            }
-            if (want == Mode.BUILDKIT && buildx) chosen = Mode.BUILDX;
-            boolean containerdStore = false;
-            if (chosen == Mode.BUILDX && stores.containsKey(bin)) {
+            DockerBuilder b;
+            if (known.isPresent() && engine != null) {
+                Platform nat;
                 try {
-                    CommandRunner.Result info = stores.get(bin).get();
-                    containerdStore = info.exit() == 0 && info.out().contains("io.containerd.snapshotter");
-                } catch (java.util.concurrent.ExecutionException e) {
-                    containerdStore = false; // asked again by nothing: the image comes back through docker save
+                    nat = Platform.parse(engine.platform());
+                } catch (IllegalArgumentException e) {
+                    problems.add(bin + ": engine reports platform " + engine.platform());
+                    continue;
                 }
+                b = choose(runner, bin, endpoint, want, env, host, known.get().version(), engine.version(), nat, known.get().buildx(),
+                        engine.containerdStore(), problems);
+            } else {
+                b = probe(runner, bin, endpoint, want, env, host, buildxPossible, problems, f -> key.ifPresent(k -> cache.put(k, f)));
             }
-            DockerBuilder b = new DockerBuilder(runner, bin, endpoint, chosen, env, parts[0], parts[1], nat, ClientLookup.onLinux(host), containerdStore, null);
-            if (chosen != Mode.LEGACY || want == Mode.LEGACY) return b;
+            if (b == null) continue;
+            if (b.mode != Mode.LEGACY || want == Mode.LEGACY) return b;
             if (legacyFallback == null) legacyFallback = b;
         }
         if (legacyFallback != null) return legacyFallback;
         throw new BuildException("no usable docker client: " + String.join("; ", problems)
                 + ". Start the engine (dockerd), set builder.docker.binary, or use builder: buildah");
+    }
+
+    /** The engine's facts from its socket, where a Linux client with {@code env} would use a local socket; else null. */
+    private static EngineSocket.Engine socketEngine(Map<String, String> env, Platform host, boolean askStore) {
+        if (!ClientLookup.onLinux(host)) return null;
+        Optional<Path> socket = EngineSocket.local(env);
+        if (socket.isEmpty()) return null;
+        try {
+            return EngineSocket.engine(socket.get(), askStore);
+        } catch (IOException e) {
+            return null; // the client is run, and says what is wrong
+        }
+    }
+
+    /** Runs {@code bin}'s probes; the builder they allow, or null with the reason in {@code problems}. */
+    private static DockerBuilder probe(CommandRunner runner, String bin, String endpoint, Mode want, Map<String, String> env, Platform host,
+                                       boolean buildxPossible, List<String> problems, java.util.function.Consumer<ClientFacts.Facts> learned)
+            throws InterruptedException {
+        java.util.concurrent.Future<CommandRunner.Result> version;
+        java.util.concurrent.Future<CommandRunner.Result> buildxProbe = null;
+        java.util.concurrent.Future<CommandRunner.Result> store = null;
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            version = pool.submit(() -> runner.run(List.of(bin, "version", "--format",
+                    "{{.Client.Version}}|{{.Server.Version}}|{{.Server.Os}}/{{.Server.Arch}}"), env));
+            if (buildxPossible) {
+                buildxProbe = pool.submit(() -> runner.run(List.of(bin, "buildx", "version"), env));
+                // which image store: BuildKit can hand an image straight over only from the containerd one
+                store = pool.submit(() -> runner.run(List.of(bin, "info", "--format", "{{json .DriverStatus}}"), env));
+            }
+        } // every probe has ended here
+        CommandRunner.Result v;
+        try {
+            v = version.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            problems.add(bin + ": " + e.getCause().getMessage());
+            return null;
+        }
+        String[] parts = v.out().strip().split("\\|", -1);
+        if (v.exit() != 0 || parts.length != 3 || parts[1].isBlank()) {
+            problems.add(bin + ": cannot reach the Docker engine" + (endpoint != null ? " at " + endpoint : "") + ": "
+                    + firstLine(v.err().isBlank() ? v.out() : v.err()));
+            return null;
+        }
+        Platform nat;
+        try {
+            nat = Platform.parse(parts[2]);
+        } catch (IllegalArgumentException e) {
+            problems.add(bin + ": engine reports platform " + parts[2]);
+            return null;
+        }
+        boolean buildx;
+        try {
+            buildx = buildxProbe != null && buildxProbe.get().exit() == 0;
+        } catch (java.util.concurrent.ExecutionException e) {
+            buildx = false; // no buildx plugin
+        }
+        boolean containerdStore;
+        try {
+            CommandRunner.Result info = store == null ? null : store.get();
+            containerdStore = info != null && info.exit() == 0 && info.out().contains("io.containerd.snapshotter");
+        } catch (java.util.concurrent.ExecutionException e) {
+            containerdStore = false; // the image comes back through docker save
+        }
+        learned.accept(new ClientFacts.Facts(parts[0], buildx));
+        return choose(runner, bin, endpoint, want, env, host, parts[0], parts[1], nat, buildx, containerdStore, problems);
+    }
+
+    /** The builder a client of {@code clientVersion} (with or without buildx) and its engine allow, or null with the reason. */
+    private static DockerBuilder choose(CommandRunner runner, String bin, String endpoint, Mode want, Map<String, String> env, Platform host,
+                                        String clientVersion, String serverVersion, Platform nat, boolean buildx, boolean containerdStore,
+                                        List<String> problems) {
+        int major = major(clientVersion);
+        Mode best = buildx ? Mode.BUILDX : major > 0 && major < 23 ? Mode.BUILDKIT : Mode.LEGACY;
+        Mode chosen = want == null ? best : want;
+        if (want == Mode.BUILDX && !buildx || want == Mode.BUILDKIT && !(buildx || major < 23)) {
+            problems.add(bin + " " + clientVersion + ": no " + (want == Mode.BUILDX ? "buildx plugin" : "BuildKit (needs buildx, or a client before 23.0 with DOCKER_BUILDKIT=1)"));
+            return null;
+        }
+        if (want == Mode.BUILDKIT && buildx) chosen = Mode.BUILDX;
+        return new DockerBuilder(runner, bin, endpoint, chosen, env, clientVersion, serverVersion, nat, ClientLookup.onLinux(host),
+                chosen == Mode.BUILDX && containerdStore, null);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.polyarch.build.docker;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.polyarch.build.BuildException;
 import io.polyarch.build.CommandRunner;
 import io.polyarch.oci.OciJson;
@@ -19,9 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The Docker engine's API on a local Unix socket, for the one call where the client's own start-up shows: reading
+ * The Docker engine's API on a local Unix socket, for the calls where the client's own start-up shows: reading
  * an image out ({@code GET /images/get}, what {@code docker save} asks for), which the last platform's
- * export waits on. Used only where the docker client would reach that same socket: no {@code DOCKER_CONTEXT}, no
+ * export waits on, and the engine's version and image store, which every build waits on. Used only where the docker client would reach that same socket: no {@code DOCKER_CONTEXT}, no
  * current context in the client config, and {@code DOCKER_HOST} unset or {@code unix://}. Anywhere else (ssh, tcp,
  * contexts, TLS) the client is run as usual.
  */
@@ -65,6 +66,49 @@ final class EngineSocket {
      * @throws Unavailable the socket refused the connection or the engine answered anything but 200; nothing was read
      */
     static <T> T save(Path socket, String image, CommandRunner.OutputReader<T> reader) throws IOException, BuildException {
+        return get(socket, "/images/get?names=" + URLEncoder.encode(image, StandardCharsets.UTF_8), reader);
+    }
+
+    /**
+     * What {@code docker version} and {@code docker info} would ask the engine: its version, OS and architecture
+     * ({@code GET /version}), and, when {@code askStore}, whether it keeps images in containerd ({@code GET /info}'s
+     * driver status; else false).
+     *
+     * @throws Unavailable the engine cannot be asked here, or answered something else
+     */
+    static Engine engine(Path socket, boolean askStore) throws IOException {
+        try {
+            JsonNode v = get(socket, "/version", EngineSocket::json);
+            // /info gathers much (containers, images, plugins): asked only when the image store matters
+            JsonNode info = askStore ? get(socket, "/info", EngineSocket::json) : OciJson.mapper().createObjectNode();
+            String version = v.path("Version").asText("");
+            String os = v.path("Os").asText("");
+            String arch = v.path("Arch").asText("");
+            if (version.isEmpty() || os.isEmpty() || arch.isEmpty()) throw new Unavailable("the engine at " + socket + " gave no version or platform");
+            boolean containerd = false;
+            for (JsonNode pair : info.path("DriverStatus")) {
+                for (JsonNode x : pair) containerd |= x.asText("").contains("io.containerd.snapshotter");
+            }
+            return new Engine(version, os + "/" + arch, containerd);
+        } catch (BuildException e) {
+            throw new Unavailable(e.getMessage());
+        }
+    }
+
+    /** An engine's version, its platform ({@code linux/amd64}) and whether its images are in containerd. */
+    record Engine(String version, String platform, boolean containerdStore) {
+    }
+
+    private static JsonNode json(InputStream in) throws IOException {
+        byte[] body = in.readNBytes(4 << 20);
+        try {
+            return OciJson.mapper().readTree(body);
+        } catch (IOException | RuntimeException e) {
+            throw new Unavailable("the engine's answer is not JSON");
+        }
+    }
+
+    private static <T> T get(Path socket, String path, CommandRunner.OutputReader<T> reader) throws IOException, BuildException {
         SocketChannel ch;
         try {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -74,7 +118,7 @@ final class EngineSocket {
         }
         try (ch; InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(ch), 1 << 16)) {
             // HTTP/1.0: the engine sends the body as it is, to the end of the connection, without chunking
-            String req = "GET /images/get?names=" + URLEncoder.encode(image, StandardCharsets.UTF_8) + " HTTP/1.0\r\nHost: docker\r\n\r\n";
+            String req = "GET " + path + " HTTP/1.0\r\nHost: docker\r\n\r\n";
             Channels.newOutputStream(ch).write(req.getBytes(StandardCharsets.US_ASCII));
             String status = line(in);
             String[] parts = status.split(" ", 3);
