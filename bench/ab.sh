@@ -2,7 +2,8 @@
 # Two builds of polyarch on bench/run.sh's workload, alternating, each from a cold engine: this checkout (B) and
 # another one (A, e.g. a `git worktree` of the previous commit). Prints each one's median wall time and overhead
 # beyond the longest engine build, and the ratios: the "no slower" check for a change.
-# usage: bench/ab.sh OTHER_CHECKOUT [RUNS]
+# On the machine's own engine, or on one of scripts/engines.sh's with AB_ENGINE=d26-classic or d26-containerd.
+# usage: [AB_ENGINE=d20|d26-classic|d26-containerd] bench/ab.sh OTHER_CHECKOUT [RUNS]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/bench/lib.sh"
@@ -12,14 +13,22 @@ reg="$(start_registry "$work/reg")"
 "$A/polyarch" run --help >/dev/null; "$ROOT/polyarch" run --help >/dev/null   # jars and start-up caches, untimed
 publish_base "$work/base" "$reg/base"
 make_app "$work/app" "$reg"
-cold() { cold_engine "$reg"; }
+ENGINE="${AB_ENGINE:-d20}"
+if [ "$ENGINE" != d20 ]; then
+  ENV_FILE="${POLYARCH_ENGINES:-/opt/polyarch-engines}/engines.env"
+  [ -f "$ENV_FILE" ] || { echo "ab: no Docker 26 engines; run scripts/engines.sh (as root) first" >&2; exit 1; }
+  . "$ENV_FILE"
+fi
+engine_env "$ENGINE" >/dev/null
+cold() { cold_on "$ENGINE" "$reg"; }
 declare -A walls=([A]="" [B]="") overs=([A]="" [B]="") preps=([A]="" [B]="") pubs=([A]="" [B]="")
 for i in $(seq 1 "$RUNS"); do
   for who in A B; do
     dir="$A"; [ "$who" = B ] && dir="$ROOT"
     cold
     t0="$(now)"
-    "$dir/polyarch" run -q --source "$work/app" --to "$reg/ab-${who,,}$i" --tag-rule commit-short --json "$work/$who$i.json" >/dev/null
+    # shellcheck disable=SC2046
+    env $(engine_env "$ENGINE") "$dir/polyarch" run -q --source "$work/app" --to "$reg/ab-${who,,}$i" --tag-rule commit-short --json "$work/$who$i.json" >/dev/null
     wall="$(elapsed "$t0" "$(now)")"
     over="$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['durationsMs']; print(f'{$wall - max(v for k,v in d.items() if k.startswith(\"engine:\"))/1000:.3f}')" "$work/$who$i.json")"
     walls[$who]+=" $wall"; overs[$who]+=" $over"

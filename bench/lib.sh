@@ -53,7 +53,23 @@ DOCKERFILE
 }
 
 # cold_engine REGISTRY: the default engine's build cache pruned and the images of REGISTRY (and polyarch's own) removed
-cold_engine() {
-  /usr/bin/docker builder prune -af >/dev/null 2>&1 || true
-  /usr/bin/docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "^($1/|polyarch-build/)" | xargs -r /usr/bin/docker rmi -f >/dev/null 2>&1 || true
+cold_engine() { cold_on d20 "$1"; }
+
+# engine_env NAME: the environment that points docker (and polyarch) at an engine, as env(1) arguments: d20 (the
+# machine's own), d26-classic or d26-containerd (scripts/engines.sh; its engines.env must have been sourced)
+engine_env() {
+  local d26path; d26path="$(dirname "${POLYARCH_D26_DOCKER:-/nonexistent/docker}"):$PATH"
+  case "$1" in
+    d20) echo "PATH=$PATH" ;;
+    d26-classic) echo "DOCKER_HOST=$POLYARCH_D26_CLASSIC_HOST DOCKER_CONFIG=$POLYARCH_D26_CLASSIC_CONFIG PATH=$d26path" ;;
+    d26-containerd) echo "DOCKER_HOST=$POLYARCH_D26_CONTAINERD_HOST DOCKER_CONFIG=$POLYARCH_D26_CONTAINERD_CONFIG PATH=$d26path" ;;
+    *) echo "unknown engine $1 (d20, d26-classic, d26-containerd)" >&2; return 1 ;;
+  esac
+}
+
+# cold_on ENGINE REGISTRY: that engine's build cache pruned and the images of REGISTRY (and polyarch's own) removed
+cold_on() {
+  # shellcheck disable=SC2046
+  env $(engine_env "$1") bash -c "docker builder prune -af >/dev/null 2>&1; docker images --format '{{.Repository}}:{{.Tag}}' \
+    | grep -E '^($2/|polyarch-build/)' | xargs -r docker rmi -f >/dev/null 2>&1; true"
 }

@@ -17,7 +17,6 @@ RUNS="${1:-3}"
 ENV_FILE="${POLYARCH_ENGINES:-/opt/polyarch-engines}/engines.env"
 [ -f "$ENV_FILE" ] || { echo "peers: no Docker 26 engines; run scripts/engines.sh (as root) first" >&2; exit 1; }
 . "$ENV_FILE"
-D26_PATH="$(dirname "$POLYARCH_D26_DOCKER"):$PATH"
 work="$(mktemp -d)"
 reg="$(start_registry "$work/reg")"
 "$ROOT/polyarch" run --help >/dev/null
@@ -25,19 +24,7 @@ publish_base "$work/base" "$reg/base"
 make_app "$work/app" "$reg" 20
 short="$(git -C "$work/app" rev-parse HEAD | cut -c1-8)"
 
-# engine_env NAME: the environment a contender runs with (DOCKER_HOST, DOCKER_CONFIG, PATH) as env(1) arguments
-engine_env() {
-  case "$1" in
-    d20) echo "PATH=$PATH" ;;
-    d26-classic) echo "DOCKER_HOST=$POLYARCH_D26_CLASSIC_HOST DOCKER_CONFIG=$POLYARCH_D26_CLASSIC_CONFIG PATH=$D26_PATH" ;;
-    d26-containerd) echo "DOCKER_HOST=$POLYARCH_D26_CONTAINERD_HOST DOCKER_CONFIG=$POLYARCH_D26_CONTAINERD_CONFIG PATH=$D26_PATH" ;;
-  esac
-}
-cold() {  # cold ENGINE
-  # shellcheck disable=SC2046
-  env $(engine_env "$1") bash -c "docker builder prune -af >/dev/null 2>&1; docker images --format '{{.Repository}}:{{.Tag}}' \
-    | grep -E '^($reg/|polyarch-build/)' | xargs -r docker rmi -f >/dev/null 2>&1; true"
-}
+cold() { cold_on "$1" "$reg"; }
 contenders=(polyarch-d20 polyarch-d26-classic polyarch-d26-containerd buildx-d26-containerd handmade-d20 floor-d26-containerd)
 declare -A times
 for c in "${contenders[@]}"; do times[$c]=""; done

@@ -24,23 +24,6 @@ public interface CommandRunner {
     /** Runs a command and lets {@code reader} consume its standard output; standard error is captured for the message. */
     <T> T read(List<String> cmd, Map<String, String> env, OutputReader<T> reader) throws IOException, InterruptedException, BuildException;
 
-    /**
-     * A command's exit code, and what its reader made of its standard output: its value, or why it could not read it
-     * ({@code killed}: the command was still running then and was stopped, so its exit code says nothing).
-     */
-    record Streamed<T>(int exit, T value, IOException readFailure, boolean killed) {
-    }
-
-    /**
-     * Runs a command in {@code dir}: {@code reader} consumes its standard output while each line of its standard error
-     * goes to {@code errLines} as it comes (a build that streams its image to standard output and its log to standard
-     * error). A reader that fails is reported with the exit code, so that a failed command is told as such.
-     */
-    default <T> Streamed<T> readWithLog(List<String> cmd, Map<String, String> env, java.nio.file.Path dir, java.util.function.Consumer<String> errLines,
-                                        OutputReader<T> reader) throws IOException, InterruptedException, BuildException {
-        throw new IOException("this command runner cannot stream standard output and standard error apart");
-    }
-
     @FunctionalInterface
     interface OutputReader<T> {
         T read(InputStream stdout) throws IOException, BuildException;

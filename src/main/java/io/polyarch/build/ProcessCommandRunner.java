@@ -109,54 +109,6 @@ public final class ProcessCommandRunner implements CommandRunner {
         }
     }
 
-    @Override
-    public <T> Streamed<T> readWithLog(List<String> cmd, Map<String, String> env, Path dir, Consumer<String> errLines, OutputReader<T> reader)
-            throws IOException, InterruptedException, BuildException {
-        Process p = builder(cmd, env, dir).start();
-        p.getOutputStream().close();
-        Thread log = lines("command-log", p.getErrorStream(), errLines);
-        // the output is read on a helper thread, so that an interruption here kills the process at once
-        java.util.concurrent.FutureTask<T> read = new java.util.concurrent.FutureTask<>(() -> {
-            try (InputStream in = p.getInputStream()) {
-                T value = reader.read(in);
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-                return value;
-            }
-        });
-        Thread.ofPlatform().daemon().name("command-output").start(read);
-        T value = null;
-        IOException failure = null;
-        boolean killed = false;
-        try {
-            try {
-                value = read.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof BuildException be) {
-                    kill(p);
-                    throw be;
-                }
-                if (!(e.getCause() instanceof IOException io)) {
-                    kill(p);
-                    throw new IOException("reading the output of " + cmd.get(0) + " failed: " + e.getCause(), e.getCause());
-                }
-                // a command that failed closes its output and exits on its own: give it a moment, so that its own
-                // exit code and log tell why, rather than the truncated output
-                failure = io;
-                if (!p.waitFor(3, java.util.concurrent.TimeUnit.SECONDS)) {
-                    kill(p);
-                    killed = true;
-                }
-            }
-            int code = p.waitFor();
-            log.join();
-            return new Streamed<>(code, value, failure, killed);
-        } catch (InterruptedException e) {
-            kill(p);
-            read.cancel(true);
-            throw e;
-        }
-    }
-
     /** Hands each line of {@code in} to {@code lines} on a platform thread of its own, until the stream ends. */
     private static Thread lines(String name, InputStream in, Consumer<String> lines) {
         return Thread.ofPlatform().daemon().name(name).start(() -> {

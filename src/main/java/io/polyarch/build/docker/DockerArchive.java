@@ -73,68 +73,133 @@ public final class DockerArchive {
      */
     public static RawManifest importTo(InputStream tarStream, OciLayoutStore out, boolean oci, Supplier<Optional<BlobUpload>> upload,
                                        Supplier<Map<Digest, Descriptor>> known, Consumer<String> notes) throws IOException, BuildException {
-        MediaType layerType = oci ? MediaType.OCI_LAYER_GZIP : MediaType.DOCKER_LAYER_GZIP;
-        Map<String, byte[]> small = new HashMap<>();
-        Map<String, Layer> layers = new HashMap<>();
-        Lower lower = new Lower(out, layerType, known);
-        String topLayer = null;
         TarReader tar = new TarReader(tarStream);
-        long smallBytes = 0;
-        TarReader.Entry e;
-        try {
+        try (Reading r = new Reading(out, oci, upload, known, notes)) {
+            TarReader.Entry e;
             while ((e = tar.next()) != null) {
-                if (!e.isFile()) continue;
-                String name = normalize(e.name());
-                if (e.size() <= SMALL) {
-                    smallBytes += e.size();
+                if (e.isFile()) r.entry(normalize(e.name()), e.size(), tar.content());
+            }
+            return r.finish();
+        }
+    }
+
+    /**
+     * As {@link #importTo(InputStream, OciLayoutStore, boolean, Supplier, Supplier, Consumer)}, from the OCI layout
+     * directory BuildKit's exporter writes with {@code tar=false}: its regular files only (a link there is refused),
+     * each read once.
+     */
+    public static RawManifest importLayout(Path dir, OciLayoutStore out, boolean oci, Supplier<Optional<BlobUpload>> upload,
+                                           Supplier<Map<Digest, Descriptor>> known, Consumer<String> notes) throws IOException, BuildException {
+        List<Path> files = new ArrayList<>();
+        for (String top : List.of("index.json", "oci-layout")) {
+            Path f = dir.resolve(top);
+            if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) files.add(f);
+        }
+        Path blobs = dir.resolve("blobs").resolve("sha256");
+        if (Files.isDirectory(blobs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (var list = Files.list(blobs)) {
+                for (Path f : list.sorted().toList()) {
+                    if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        throw new BuildException("the image BuildKit wrote to " + dir + " has " + dir.relativize(f) + ", which is not a regular file");
+                    }
+                    files.add(f);
+                }
+            }
+        }
+        try (Reading r = new Reading(out, oci, upload, known, notes)) {
+            for (Path f : files) {
+                try (InputStream in = Files.newInputStream(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    r.entry(dir.relativize(f).toString().replace('\\', '/'), Files.size(f), in);
+                }
+            }
+            return r.finish();
+        }
+    }
+
+    /** One import: the archive's entries, one after the other, then the image they make. */
+    private static final class Reading implements AutoCloseable {
+        private final OciLayoutStore out;
+        private final boolean oci;
+        private final MediaType layerType;
+        private final Supplier<Optional<BlobUpload>> upload;
+        private final Consumer<String> notes;
+        private final Map<String, byte[]> small = new HashMap<>();
+        private final Map<String, Layer> layers = new HashMap<>();
+        private final Lower lower;
+        private String topLayer;
+        private long smallBytes;
+
+        Reading(OciLayoutStore out, boolean oci, Supplier<Optional<BlobUpload>> upload, Supplier<Map<Digest, Descriptor>> known, Consumer<String> notes) {
+            this.out = out;
+            this.oci = oci;
+            this.layerType = oci ? MediaType.OCI_LAYER_GZIP : MediaType.DOCKER_LAYER_GZIP;
+            this.upload = upload;
+            this.notes = notes;
+            this.lower = new Lower(out, layerType, known);
+        }
+
+        void entry(String name, long size, InputStream content) throws IOException, BuildException {
+            try {
+                if (size <= SMALL) {
+                    smallBytes += size;
                     if (smallBytes > SMALL_TOTAL) {
                         throw new BuildException("the saved image has more than " + SMALL_TOTAL + " bytes of small entries (configs, manifests, "
                                 + "small layers), which are kept in memory: refused; is this an image archive?");
                     }
-                    byte[] content = tar.content().readAllBytes();
-                    small.put(name, content);
-                    if (name.endsWith("/json") && isTopLayerJson(content)) topLayer = name.substring(0, name.length() - "json".length()) + "layer.tar";
+                    byte[] bytes = content.readAllBytes();
+                    small.put(name, bytes);
+                    if (name.endsWith("/json") && isTopLayerJson(bytes)) topLayer = name.substring(0, name.length() - "json".length()) + "layer.tar";
                 } else if (name.equals(topLayer)) {
-                    layers.put(name, compressAndStream(tar.content(), out, layerType, upload, notes));
+                    layers.put(name, compressAndStream(content, out, layerType, upload, notes));
                 } else if (blobDigest(name) != null) {
                     // an OCI archive: a blob under its digest; the containerd image store's layers come compressed already,
                     // BuildKit's OCI exporter's uncompressed (their digest is then their diff_id, known before their bytes)
-                    lower.addBlob(name, blobDigest(name), tar.content(), upload, notes);
+                    lower.addBlob(name, blobDigest(name), content, upload, notes);
                 } else {
-                    lower.add(name, tar.content());
+                    lower.add(name, content);
                 }
+            } catch (StoreException ex) {
+                throw new BuildException("cannot store the built image: " + ex.getMessage(), ex);
             }
-            layers.putAll(lower.finish());
-            SavedImage image = SavedImage.of(small);
-            byte[] configBytes = small.get(image.config());
-            if (configBytes == null) throw new BuildException("the saved image lacks its config " + image.config());
-            JsonNode cfg = OciJson.readTree(configBytes, "image config");
-            List<String> diffIds = new ArrayList<>();
-            cfg.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
-            List<String> names = image.layers();
-            if (names.size() != diffIds.size()) {
-                throw new BuildException("the saved image lists " + names.size() + " layers but the config has " + diffIds.size() + " diff_ids");
-            }
-            List<Descriptor> descs = new ArrayList<>();
-            for (int i = 0; i < names.size(); i++) {
-                String n = names.get(i);
-                Layer l = layers.get(n);
-                if (l == null && small.containsKey(n)) l = lower.small(small.get(n), blobDigest(n));
-                if (l == null) throw new BuildException("docker save archive lacks layer " + n);
-                if (!l.diffId().toString().equals(diffIds.get(i))) {
-                    throw new BuildException("layer " + i + " of the saved image has digest " + l.diffId() + " but the config says " + diffIds.get(i));
+        }
+
+        RawManifest finish() throws IOException, BuildException {
+            try {
+                layers.putAll(lower.finish());
+                SavedImage image = SavedImage.of(small);
+                byte[] configBytes = small.get(image.config());
+                if (configBytes == null) throw new BuildException("the saved image lacks its config " + image.config());
+                JsonNode cfg = OciJson.readTree(configBytes, "image config");
+                List<String> diffIds = new ArrayList<>();
+                cfg.path("rootfs").path("diff_ids").forEach(d -> diffIds.add(d.asText()));
+                List<String> names = image.layers();
+                if (names.size() != diffIds.size()) {
+                    throw new BuildException("the saved image lists " + names.size() + " layers but the config has " + diffIds.size() + " diff_ids");
                 }
-                descs.add(l.compressed());
+                List<Descriptor> descs = new ArrayList<>();
+                for (int i = 0; i < names.size(); i++) {
+                    String n = names.get(i);
+                    Layer l = layers.get(n);
+                    if (l == null && small.containsKey(n)) l = lower.small(small.get(n), blobDigest(n));
+                    if (l == null) throw new BuildException("docker save archive lacks layer " + n);
+                    if (!l.diffId().toString().equals(diffIds.get(i))) {
+                        throw new BuildException("layer " + i + " of the saved image has digest " + l.diffId() + " but the config says " + diffIds.get(i));
+                    }
+                    descs.add(l.compressed());
+                }
+                Descriptor configDesc = Descriptor.of(oci ? MediaType.OCI_CONFIG : MediaType.DOCKER_CONFIG, configBytes);
+                out.putBlob(configDesc, () -> new ByteArrayInputStream(configBytes));
+                MediaType type = oci ? MediaType.OCI_MANIFEST : MediaType.DOCKER_MANIFEST;
+                RawManifest rm = RawManifest.of(type, OciJson.write(new ImageManifest(type, configDesc, descs, null, null, null)));
+                out.putManifest(rm, BuildOutput.TAG);
+                return rm;
+            } catch (StoreException ex) {
+                throw new BuildException("cannot store the built image: " + ex.getMessage(), ex);
             }
-            Descriptor configDesc = Descriptor.of(oci ? MediaType.OCI_CONFIG : MediaType.DOCKER_CONFIG, configBytes);
-            out.putBlob(configDesc, () -> new ByteArrayInputStream(configBytes));
-            MediaType type = oci ? MediaType.OCI_MANIFEST : MediaType.DOCKER_MANIFEST;
-            RawManifest rm = RawManifest.of(type, OciJson.write(new ImageManifest(type, configDesc, descs, null, null, null)));
-            out.putManifest(rm, BuildOutput.TAG);
-            return rm;
-        } catch (StoreException ex) {
-            throw new BuildException("cannot store the built image: " + ex.getMessage(), ex);
-        } finally {
+        }
+
+        @Override
+        public void close() {
             lower.close();
         }
     }

@@ -359,6 +359,60 @@ class DockerArchiveTest {
         }
     }
 
+    /** The files of an archive written out as the directory BuildKit's exporter makes with {@code tar=false}. */
+    static Path extract(byte[] archive, Path dir) throws java.io.IOException {
+        TarReader t = new TarReader(new ByteArrayInputStream(archive));
+        TarReader.Entry e;
+        while ((e = t.next()) != null) {
+            if (!e.isFile()) continue;
+            Path f = dir.resolve(e.name());
+            java.nio.file.Files.createDirectories(f.getParent());
+            java.nio.file.Files.write(f, t.content().readAllBytes());
+        }
+        return dir;
+    }
+
+    @Test
+    void buildKitsLayoutDirectoryGivesTheImageTheStreamedArchiveGives(@TempDir Path dir) throws Exception {
+        byte[] base = layer(18);
+        byte[] baseGz = gzip(base);
+        byte[] top = layer(19);
+        byte[] archive = buildKitArchive(base, top, Digest.sha256(top));
+        Descriptor baseBlob = Descriptor.of(io.polyarch.oci.MediaType.OCI_LAYER_GZIP, Digest.sha256(baseGz), baseGz.length);
+        List<Recording> opened = new ArrayList<>();
+        try (OciLayoutStore a = OciLayoutStore.open(dir.resolve("a"), true); OciLayoutStore b = OciLayoutStore.open(dir.resolve("b"), true)) {
+            RawManifest fromTar = DockerArchive.importTo(new ByteArrayInputStream(archive), a, true, Optional::empty,
+                    () -> java.util.Map.of(Digest.sha256(base), baseBlob), note -> {
+                    });
+            RawManifest fromDir = DockerArchive.importLayout(extract(archive, dir.resolve("exported")), b, true, () -> {
+                Recording r = new Recording(null);
+                opened.add(r);
+                return Optional.of(r);
+            }, () -> java.util.Map.of(Digest.sha256(base), baseBlob), note -> {
+            });
+            assertArrayEquals(fromTar.bytes(), fromDir.bytes(), "the same manifest, byte for byte");
+            ImageManifest im = (ImageManifest) fromDir.parse();
+            assertEquals(baseBlob.digest(), im.layers().get(0).digest());
+            assertEquals(1, opened.size(), "the layer the build made went to the registry as it was compressed");
+            assertEquals(List.of(im.layers().get(1)), opened.get(0).committed);
+        }
+    }
+
+    @Test
+    void aLinkInTheLayoutDirectoryIsRefused(@TempDir Path dir) throws Exception {
+        byte[] top = layer(20);
+        Path exported = extract(buildKitArchive(layer(21), top, Digest.sha256(top)), dir.resolve("exported"));
+        Path blob = exported.resolve("blobs/sha256/" + Digest.sha256(top).hex());
+        java.nio.file.Files.delete(blob);
+        java.nio.file.Files.createSymbolicLink(blob, Path.of("/etc/passwd"));
+        try (OciLayoutStore out = OciLayoutStore.open(dir.resolve("out"), true)) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(io.polyarch.build.BuildException.class,
+                    () -> DockerArchive.importLayout(exported, out, true, Optional::empty, java.util.Map::of, note -> {
+                    }));
+            assertTrue(e.getMessage().contains("blobs/sha256/" + Digest.sha256(top).hex()) && e.getMessage().contains("not a regular file"), e.getMessage());
+        }
+    }
+
     @Test
     void anArchiveOfManySmallEntriesIsRefusedBeforeItFillsTheMemory(@TempDir Path dir) throws Exception {
         TarBuilder t = new TarBuilder();

@@ -67,4 +67,11 @@ class DockerBuilderProbeTest {
         assertEquals(List.of("docker", "/usr/bin/docker"), ClientLookup.defaultCandidates(Map.of("PATH", other.toString())));
         assertEquals(List.of("docker", "/usr/bin/docker"), ClientLookup.defaultCandidates(Map.of("PATH", "")));
     }
+
+    @Test
+    void anOutputPathWithACommaOrAQuoteIsQuotedForBuildxsCsv() {
+        assertEquals("dest=/tmp/x", DockerBuilder.csvField("dest=/tmp/x"));
+        assertEquals("\"dest=/tmp/a,b\"", DockerBuilder.csvField("dest=/tmp/a,b"));
+        assertEquals("\"dest=/tmp/say \"\"hi\"\"\"", DockerBuilder.csvField("dest=/tmp/say \"hi\""));
+    }
 }
