@@ -399,6 +399,11 @@ public final class DockerBuilder implements Builder {
         LogTail tail = new LogTail(log);
         Path layoutDir = req.scratch().resolve("layout");
         long engineMs = runBuild(cmd, env, req, tail);
+        if (!Files.isRegularFile(exported.resolve("index.json"))) {
+            deleteQuietly(exported);
+            throw new BuildException("the build for " + req.platform() + " wrote no OCI layout to " + exported + " (--output type=oci,tar=false "
+                    + "needs BuildKit 0.11 and buildx 0.10 or newer; " + describe() + ")");
+        }
         try {
             OciLayoutStore layout = OciLayoutStore.open(layoutDir, true);
             RawManifest m = DockerArchive.importLayout(exported, layout, req.oci(), req.uploads(), req.baseLayers(), log::line);
