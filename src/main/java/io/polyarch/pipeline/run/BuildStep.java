@@ -116,8 +116,12 @@ final class BuildStep {
         List<Digest> expected = b.diffIds();
         List<Digest> got = built.diffIds();
         if (got.size() < expected.size() || !got.subList(0, expected.size()).equals(expected)) {
+            int i = 0;
+            while (i < expected.size() && i < got.size() && got.get(i).equals(expected.get(i))) i++;
+            String where = i < got.size() ? "its layer " + i + " is " + got.get(i).shortHex() + ", the base's is " + expected.get(i).shortHex()
+                    : "it has " + got.size() + " layers, the base " + expected.size();
             throw new BuildException("the " + j.platform() + " image is not built on the " + j.platform() + " base " + j.base()
-                    + " (its layers do not start with that image's): the engine used another base image; not pushed");
+                    + " (its layers do not start with that image's: " + where + "): the engine used another base image; not pushed");
         }
     }
 
