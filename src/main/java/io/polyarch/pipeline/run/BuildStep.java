@@ -54,27 +54,44 @@ final class BuildStep {
         // the base's layer list is fetched while the engine builds; it is only compared afterwards
         CompletableFuture<BaseImage> base = run.workers().async(() -> baseImage(j));
         try {
-            BuildOutput out = j.builder().build(j.request().withBaseLayers(() -> knownLayers(base)), line -> run.listener().log(j.name(), line));
-            c.output = out;
-            c.buildMs = LocalExecutor.ms(t0);
-            try (OciLayoutStore layout = OciLayoutStore.open(out.layout(), false)) {
-                RawManifest m = Images.require(layout, out.manifest().toString(), "built image for " + j.platform());
-                Manifest parsed = Images.parse(m, "built image for " + j.platform());
-                if (!(parsed instanceof ImageManifest im)) throw new BuildException("the builder produced an index for " + j.platform() + ", expected one image");
-                ImageConfig cfg = Images.config(layout, im);
-                if (cfg.platform() == null || !cfg.platform().matches(j.platform())) {
-                    throw new BuildException("the build for " + j.platform() + " produced an image whose config says " + cfg.platform()
-                            + " (a base image of the wrong architecture?); not pushed");
-                }
-                checkBase(j, cfg, base);
-                c.image = annotated(im, j.annotations());
-                c.manifest = c.image == im ? m : RawManifest.of(c.image.mediaType(), OciJson.write(c.image));
+            String wrongBase = build(j, c, base, j.request(), t0);
+            if (wrongBase != null && !j.request().extras().noCache()) {
+                // BuildKit in Docker's engine now and then builds on another image than the FROM it was given when
+                // several builds run on it at once (moby/buildkit#1039): once more, without its cache
+                run.listener().log(j.name(), "polyarch: " + wrongBase + "; building once more without the engine's cache");
+                wrongBase = build(j, c, base, j.request().withNoCache(), t0);
             }
+            if (wrongBase != null) throw new BuildException(wrongBase + "; not pushed");
         } catch (RuntimeException e) {
             throw new BuildException("internal error: " + e, e);
         } finally {
             if (c.buildMs == 0) c.buildMs = LocalExecutor.ms(t0);
             c.finished = java.time.Instant.now();
+        }
+    }
+
+    /**
+     * One build of the job, its image checked against its platform and its base: null when it passed, else why the
+     * image is not on its pinned base (the image is then in {@code c.output} only).
+     */
+    private String build(CellJob j, CellState c, CompletableFuture<BaseImage> base, io.polyarch.build.BuildRequest request, long t0) throws Exception {
+        BuildOutput out = j.builder().build(request.withBaseLayers(() -> knownLayers(base)), line -> run.listener().log(j.name(), line));
+        c.output = out;
+        c.buildMs = LocalExecutor.ms(t0);
+        try (OciLayoutStore layout = OciLayoutStore.open(out.layout(), false)) {
+            RawManifest m = Images.require(layout, out.manifest().toString(), "built image for " + j.platform());
+            Manifest parsed = Images.parse(m, "built image for " + j.platform());
+            if (!(parsed instanceof ImageManifest im)) throw new BuildException("the builder produced an index for " + j.platform() + ", expected one image");
+            ImageConfig cfg = Images.config(layout, im);
+            if (cfg.platform() == null || !cfg.platform().matches(j.platform())) {
+                throw new BuildException("the build for " + j.platform() + " produced an image whose config says " + cfg.platform()
+                        + " (a base image of the wrong architecture?); not pushed");
+            }
+            String wrongBase = wrongBase(j, cfg, base);
+            if (wrongBase != null) return wrongBase;
+            c.image = annotated(im, j.annotations());
+            c.manifest = c.image == im ? m : RawManifest.of(c.image.mediaType(), OciJson.write(c.image));
+            return null;
         }
     }
 
@@ -104,7 +121,7 @@ final class BuildStep {
      * base image of another architecture still labels the result with the requested one. The built image must
      * start with the layers of the base pinned for its platform.
      */
-    private static void checkBase(CellJob j, ImageConfig built, CompletableFuture<BaseImage> base)
+    private static String wrongBase(CellJob j, ImageConfig built, CompletableFuture<BaseImage> base)
             throws StoreException, BuildException, InterruptedException {
         BaseImage b;
         try {
@@ -112,18 +129,18 @@ final class BuildStep {
         } catch (RuntimeException e) {
             throw new BuildException("cannot read the base image " + j.base() + ": " + e, e);
         }
-        if (b == null) return;
+        if (b == null) return null;
         List<Digest> expected = b.diffIds();
         List<Digest> got = built.diffIds();
-        if (got.size() < expected.size() || !got.subList(0, expected.size()).equals(expected)) {
-            int i = 0;
-            while (i < expected.size() && i < got.size() && got.get(i).equals(expected.get(i))) i++;
-            String where = i < got.size() ? "its layer " + i + " is " + got.get(i).shortHex() + ", the base's is " + expected.get(i).shortHex()
-                    : "it has " + got.size() + " layers, the base " + expected.size();
-            throw new BuildException("the " + j.platform() + " image is not built on the " + j.platform() + " base " + j.base()
-                    + " (its layers do not start with that image's: " + where + "): the engine used another base image; not pushed");
-        }
+        if (got.size() >= expected.size() && got.subList(0, expected.size()).equals(expected)) return null;
+        int i = 0;
+        while (i < expected.size() && i < got.size() && got.get(i).equals(expected.get(i))) i++;
+        String where = i < got.size() ? "its layer " + i + " is " + got.get(i).shortHex() + ", the base's is " + expected.get(i).shortHex()
+                : "it has " + got.size() + " layers, the base " + expected.size();
+        return "the " + j.platform() + " image is not built on the " + j.platform() + " base " + j.base()
+                + " (its layers do not start with that image's: " + where + "): the engine used another base image";
     }
+
 
     /** The job's pinned base, or null when it has none (scratch, or not pinned). */
     private BaseImage baseImage(CellJob j) throws StoreException {

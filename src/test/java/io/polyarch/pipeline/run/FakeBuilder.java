@@ -29,8 +29,9 @@ import java.util.zip.GZIPOutputStream;
 /**
  * A builder that builds nothing: for each request it writes, into the request's scratch layout, an image of one
  * gzip layer (a tar holding {@code /built-for} with the platform's name) and a config that says the platform it was
- * asked for (or another, to play an engine that took the wrong base) with the request's labels. It can be told to
- * fail a platform, or to hold a platform's build until it is interrupted (a long build that fastFail cancels).
+ * asked for (or another, to play an engine that took the wrong base) with the request's labels, on a base layer
+ * when it is given one (left out, to play an engine that built on another image). It can be told to fail a
+ * platform, or to hold a platform's build until it is interrupted (a long build that fastFail cancels).
  */
 final class FakeBuilder implements Builder {
     final AtomicInteger builds = new AtomicInteger();
@@ -39,6 +40,13 @@ final class FakeBuilder implements Builder {
     final Map<Platform, Platform> claims = new ConcurrentHashMap<>(); // asked-for platform -> what the config says
     final Set<Platform> interrupted = ConcurrentHashMap.newKeySet();
     final CountDownLatch blockingStarted = new CountDownLatch(1);
+    /** The base layer every image starts with (its blob is the base's, left out of the layout), or null: none. */
+    volatile Descriptor baseLayer;
+    volatile Digest baseDiffId;
+    /** Platform -> how many of its builds leave the base out (an engine that took another base image). */
+    final Map<Platform, AtomicInteger> wrongBase = new ConcurrentHashMap<>();
+    /** Whether each build was asked to leave the engine's cache out, in order. */
+    final List<Boolean> noCache = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public String describe() {
@@ -63,6 +71,7 @@ final class FakeBuilder implements Builder {
     @Override
     public BuildOutput build(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
         builds.incrementAndGet();
+        noCache.add(req.extras().noCache());
         Platform p = req.platform();
         log.line("building " + p);
         if (blocking.contains(p)) {
@@ -84,15 +93,19 @@ final class FakeBuilder implements Builder {
             layout.putBlob(layer, () -> new ByteArrayInputStream(gz));
             Platform says = claims.getOrDefault(p, p);
             String labels = OciJson.mapper().writeValueAsString(req.labels());
+            AtomicInteger wrong = wrongBase.get(p);
+            boolean onBase = baseLayer != null && (wrong == null || wrong.getAndDecrement() <= 0);
+            String diffIds = (onBase ? "\"" + baseDiffId + "\"," : "") + "\"" + Digest.sha256(tar) + "\"";
             byte[] cfg = ("{\"architecture\":\"" + says.architecture() + "\",\"os\":\"" + says.os() + "\","
                     + (says.variant() == null ? "" : "\"variant\":\"" + says.variant() + "\",")
-                    + "\"config\":{\"Labels\":" + labels + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + Digest.sha256(tar) + "\"]}}")
+                    + "\"config\":{\"Labels\":" + labels + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}")
                     .getBytes(StandardCharsets.UTF_8);
             MediaType cfgType = req.oci() ? MediaType.OCI_CONFIG : MediaType.DOCKER_CONFIG;
             Descriptor config = Descriptor.of(cfgType, cfg);
             layout.putBlob(config, () -> new ByteArrayInputStream(cfg));
             MediaType mt = req.oci() ? MediaType.OCI_MANIFEST : MediaType.DOCKER_MANIFEST;
-            RawManifest m = RawManifest.of(mt, OciJson.write(new ImageManifest(mt, config, List.of(layer), null, null, Map.of())));
+            List<Descriptor> layers = onBase ? List.of(Descriptor.of(layerType, baseLayer.digest(), baseLayer.size()), layer) : List.of(layer);
+            RawManifest m = RawManifest.of(mt, OciJson.write(new ImageManifest(mt, config, layers, null, null, Map.of())));
             layout.putManifest(m, BuildOutput.TAG);
             return new BuildOutput(layout.dir(), m.digest(), 1, "sha256:" + m.digest().hex());
         } catch (Exception e) {

@@ -290,6 +290,59 @@ class LocalExecutorTest {
         }
     }
 
+    /** A one-layer base image in the registry "base.test" (a layout directory), FROM-ed by the Dockerfile. */
+    private void baseImage() throws Exception {
+        byte[] tar = FakeBuilder.tar("etc/base", "base");
+        byte[] gz = FakeBuilder.gzip(tar);
+        try (OciLayoutStore base = OciLayoutStore.open(dir.resolve("registries/base.test/base"), true)) {
+            Descriptor layer = Descriptor.of(io.polyarch.oci.MediaType.OCI_LAYER_GZIP, gz);
+            base.putBlob(layer, () -> new java.io.ByteArrayInputStream(gz));
+            byte[] cfg = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+                    + io.polyarch.oci.Digest.sha256(tar) + "\"]}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Descriptor config = Descriptor.of(io.polyarch.oci.MediaType.OCI_CONFIG, cfg);
+            base.putBlob(config, () -> new java.io.ByteArrayInputStream(cfg));
+            base.putManifest(RawManifest.of(io.polyarch.oci.MediaType.OCI_MANIFEST, io.polyarch.oci.OciJson.write(
+                    new ImageManifest(io.polyarch.oci.MediaType.OCI_MANIFEST, config, List.of(layer), null, null, Map.of()))), "1");
+            builder.baseLayer = layer;
+            builder.baseDiffId = io.polyarch.oci.Digest.sha256(tar);
+        }
+        Files.writeString(repo.resolve("Dockerfile"), "FROM base.test/base:1\nCOPY . /app\n");
+    }
+
+    /** A run on a base whose arm64 builds leave the base out {@code times} times. */
+    private RunReport runOnAnotherBase(int times, Path out) throws Exception {
+        baseImage();
+        builder.wrongBase.put(Platform.LINUX_ARM64, new java.util.concurrent.atomic.AtomicInteger(times));
+        return run(layoutDest(out), true, false);
+    }
+
+    @Test
+    void anImageTheEngineBuiltOnAnotherBaseIsBuiltOnceMoreWithoutItsCache() throws Exception {
+        Path out = dir.resolve("out");
+        RunReport r = runOnAnotherBase(1, out);
+        assertTrue(r.ok(), r.failure());
+        assertEquals(3, builder.builds.get(), "arm64 built twice");
+        assertEquals(List.of(false, false, true), builder.noCache.stream().sorted().toList(), "the second arm64 build without the cache");
+        try (OciLayoutStore layout = OciLayoutStore.open(out, false)) {
+            ImageManifest arm = (ImageManifest) layout.getManifest("latest-arm64").orElseThrow().parse();
+            assertEquals(builder.baseLayer.digest(), arm.layers().get(0).digest(), "the published arm64 image is on its base");
+            assertTrue(layout.statBlob(builder.baseLayer.digest()).isPresent(), "with the base's layer");
+        }
+    }
+
+    @Test
+    void anImageTheEngineBuildsOnAnotherBaseTwiceIsNotPushed() throws Exception {
+        Path out = dir.resolve("out");
+        RunReport r = runOnAnotherBase(2, out);
+        assertFalse(r.ok());
+        assertTrue(r.failure().contains("linux/arm64 image is not built on the linux/arm64 base base.test/base@sha256:")
+                && r.failure().contains("its layer 0 is") && r.failure().contains("not pushed"), r.failure());
+        try (OciLayoutStore layout = OciLayoutStore.open(out, false)) {
+            assertTrue(layout.getManifest("latest").isEmpty(), "no index");
+            assertTrue(layout.getManifest("latest-arm64").isEmpty(), "no arch tag");
+        }
+    }
+
     @Test
     void fastFailCancelsTheOtherPlatformsBuild() throws Exception {
         Path out = dir.resolve("out");
