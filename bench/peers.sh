@@ -43,8 +43,8 @@ for i in $(seq 1 "$RUNS"); do
       handmade-*)
         bash "$ROOT/bench/handmade.sh" "$repo" "$short" "$work/app" ;;
       floor-*)
-        # shellcheck disable=SC2046
         rm -rf "$work/floor"
+        # shellcheck disable=SC2046
         env $(engine_env "$eng") bash -c 'pids=(); for p in amd64 arm64; do docker buildx build -q --provenance=false --sbom=false --pull \
           --platform linux/$p --build-arg ARCH=$p --output type=oci,dest=$2/$p,tar=false,compression=uncompressed "$1" >/dev/null & pids+=($!); done
           wait "${pids[0]}" && wait "${pids[1]}"' _ "$work/app" "$work/floor" ;;

@@ -48,11 +48,14 @@ final class ClientFacts {
      * client config adds, a binary not found).
      */
     static Optional<String> key(String bin, Map<String, String> env, Platform host) {
-        if (!ClientLookup.onLinux(host)) return Optional.empty();
+        return key(bin, env, host, ClientLookup.onLinux(host) ? ClientLookup.buildxPlugin(env) : Optional.empty());
+    }
+
+    /** As {@link #key(String, Map, Platform)}, with the buildx plugin as {@link ClientLookup#buildxPlugin} found it. */
+    static Optional<String> key(String bin, Map<String, String> env, Platform host, Optional<Optional<Path>> plugin) {
+        if (!ClientLookup.onLinux(host) || plugin.isEmpty()) return Optional.empty();
         Optional<Path> binary = ClientLookup.resolve(bin, env);
         if (binary.isEmpty()) return Optional.empty();
-        Optional<Optional<Path>> plugin = ClientLookup.buildxPlugin(env);
-        if (plugin.isEmpty()) return Optional.empty();
         try {
             return Optional.of(identity(binary.get()) + " buildx=" + (plugin.get().isPresent() ? identity(plugin.get().get()) : "none"));
         } catch (IOException e) {

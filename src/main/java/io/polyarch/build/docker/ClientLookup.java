@@ -63,8 +63,12 @@ final class ClientLookup {
      * the client config names extra plugin directories, it is assumed to exist, and the probe decides.
      */
     static boolean buildxPluginMayExist(Map<String, String> env, Platform host) {
-        if (!onLinux(host)) return true;
-        return buildxPlugin(env).map(Optional::isPresent).orElse(true);
+        return buildxPluginMayExist(onLinux(host) ? buildxPlugin(env) : Optional.empty(), host);
+    }
+
+    /** As {@link #buildxPluginMayExist(Map, Platform)}, from what {@link #buildxPlugin} found. */
+    static boolean buildxPluginMayExist(Optional<Optional<Path>> plugin, Platform host) {
+        return !onLinux(host) || plugin.map(Optional::isPresent).orElse(true);
     }
 
     /** The docker client's config directory: {@code $DOCKER_CONFIG}, else {@code ~/.docker}. */

@@ -83,13 +83,15 @@ public final class DockerBuilder implements Builder {
         // other: the first usually answers, and probing every candidate at once started twice the processes on a
         // machine whose cores the builds need next (bench/peers.sh). `buildx version` only where a buildx plugin could
         // be found: without one it is a client start that can only fail.
-        boolean buildxPossible = ClientLookup.buildxPluginMayExist(env, host);
+        // where the client would load buildx from: looked up once, for the probes and for every candidate's cache key
+        Optional<Optional<Path>> plugin = ClientLookup.onLinux(host) ? ClientLookup.buildxPlugin(env) : Optional.empty();
+        boolean buildxPossible = ClientLookup.buildxPluginMayExist(plugin, host);
         ClientFacts cache = ClientFacts.of(env);
         EngineSocket.Engine engine = null;
         boolean engineAsked = false;
         boolean engineStoreAsked = false;
         for (String bin : candidates) {
-            Optional<String> key = ClientFacts.key(bin, env, host);
+            Optional<String> key = ClientFacts.key(bin, env, host, plugin);
             Optional<ClientFacts.Facts> known = key.flatMap(cache::get);
             // the image store matters only to a buildx client: /info is asked then, once
             if (known.isPresent() && (!engineAsked || engine != null && known.get().buildx() && !engineStoreAsked)) {

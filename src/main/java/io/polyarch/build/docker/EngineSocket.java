@@ -21,10 +21,10 @@ import java.util.Optional;
 
 /**
  * The Docker engine's API on a local Unix socket, for the calls where the client's own start-up shows: reading
- * an image out ({@code GET /images/get}, what {@code docker save} asks for), which the last platform's
- * export waits on, and the engine's version and image store, which every build waits on. Used only where the docker client would reach that same socket: no {@code DOCKER_CONTEXT}, no
- * current context in the client config, and {@code DOCKER_HOST} unset or {@code unix://}. Anywhere else (ssh, tcp,
- * contexts, TLS) the client is run as usual.
+ * an image out ({@code GET /images/get}, what {@code docker save} asks for), which the last platform's export
+ * waits on, and the engine's version and image store, which every build waits on. Used only where the docker
+ * client would reach that same socket: no {@code DOCKER_CONTEXT}, no current context in the client config, and
+ * {@code DOCKER_HOST} unset or {@code unix://}. Anywhere else (ssh, tcp, contexts, TLS) the client is run as usual.
  */
 final class EngineSocket {
     static final Path DEFAULT = Path.of("/var/run/docker.sock");
