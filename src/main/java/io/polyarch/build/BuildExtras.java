@@ -43,11 +43,6 @@ public record BuildExtras(boolean noCache, String network, List<Secret> secrets,
         }
     }
 
-    /** The same options with the engine's cache left out ({@code --no-cache}). */
-    public BuildExtras withNoCache() {
-        return new BuildExtras(true, network, secrets, ssh);
-    }
-
     /**
      * The same options with every secret that came as a value written to {@code dir/ID} (mode 0600; {@code dir} is made
      * 0700): the run's scratch, removed with it when the run ends.

@@ -46,12 +46,6 @@ public record BuildRequest(Path context, Path dockerfile, Platform platform, Map
         if (baseLayers == null) baseLayers = Map::of;
     }
 
-    /** The same request without the engine's cache ({@code --no-cache}). */
-    public BuildRequest withNoCache() {
-        return new BuildRequest(context, dockerfile, platform, buildArgs, target, scratch, name, insecureBases, serialize, oci, labels,
-                cacheFrom, uploads, baseLayers, localImage, extras.withNoCache());
-    }
-
     public BuildRequest withBaseLayers(Supplier<Map<Digest, Descriptor>> layers) {
         return new BuildRequest(context, dockerfile, platform, buildArgs, target, scratch, name, insecureBases, serialize, oci, labels,
                 cacheFrom, uploads, layers, localImage, extras);

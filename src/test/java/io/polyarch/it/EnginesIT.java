@@ -96,6 +96,35 @@ class EnginesIT {
         return e.name().replaceAll("[^a-z0-9]+", "-").replaceAll("^-|-$", "");
     }
 
+    /**
+     * Two platforms' pinned Dockerfiles have the same size and, written in one tick of the kernel's file clock, the
+     * same mtime; built one after the other from one context, each build must get its own (Docker 20.10's client
+     * gave the second build the first's when both were named Dockerfile: the arm64 image came out on the amd64 base).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void twoPinnedDockerfilesOfOneSizeAndMtimeEachReachTheirBuild(Engine e, @TempDir Path tmp) throws Exception {
+        Path context = Files.createDirectories(tmp.resolve("context"));
+        Files.writeString(context.resolve("f"), "same context\n");
+        java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.fromMillis(1_767_225_600_000L);
+        Map<String, String> env = new HashMap<>(e.env());
+        env.put("DOCKER_BUILDKIT", "1");
+        String tag = "polyarch-build/pinned-" + name(e);
+        for (String label : List.of("aaa", "bbb")) {
+            Path scratch = Files.createDirectories(tmp.resolve("scratch-" + label));
+            Path df = io.polyarch.build.PinnedDockerfile.write(scratch, "FROM scratch\nCOPY f /f\nLABEL pinned=" + label + "\n", null);
+            Files.setLastModifiedTime(df, mtime);
+            List<String> cmd = new ArrayList<>(List.of(e.docker(), "build", "-q", "-f", df.toString(), "-t", tag + ":" + label, context.toString()));
+            Tools.run(cmd, null, env, 300).requireOk("docker build " + df);
+        }
+        for (String label : List.of("aaa", "bbb")) {
+            String got = e.run(List.of("image", "inspect", "-f", "{{index .Config.Labels \"pinned\"}}", tag + ":" + label), 60)
+                    .requireOk("docker image inspect").out().strip();
+            assertEquals(label, got, "the image tagged " + label + " was built from its own Dockerfile");
+        }
+        e.run(List.of("rmi", "-f", tag + ":aaa", tag + ":bbb"), 60);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     void archBuildArgAndArchTagsAndEachImageRunsAsItsArchitecture(Engine e, @TempDir Path tmp) throws Exception {

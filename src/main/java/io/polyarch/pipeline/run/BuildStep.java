@@ -55,12 +55,6 @@ final class BuildStep {
         CompletableFuture<BaseImage> base = run.workers().async(() -> baseImage(j));
         try {
             String wrongBase = build(j, c, base, j.request(), t0);
-            if (wrongBase != null && !j.request().extras().noCache()) {
-                // BuildKit in Docker's engine now and then builds on another image than the FROM it was given when
-                // several builds run on it at once (moby/buildkit#1039): once more, without its cache
-                run.listener().log(j.name(), "polyarch: " + wrongBase + "; building once more without the engine's cache");
-                wrongBase = build(j, c, base, j.request().withNoCache(), t0);
-            }
             if (wrongBase != null) throw new BuildException(wrongBase + "; not pushed");
         } catch (RuntimeException e) {
             throw new BuildException("internal error: " + e, e);

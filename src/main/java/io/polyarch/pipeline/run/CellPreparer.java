@@ -4,6 +4,7 @@ import io.polyarch.build.BuildRequest;
 import io.polyarch.build.Builder;
 import io.polyarch.build.Dockerfile;
 import io.polyarch.build.Emulation;
+import io.polyarch.build.PinnedDockerfile;
 import io.polyarch.oci.Digest;
 import io.polyarch.oci.Platform;
 import io.polyarch.pipeline.plan.Plan;
@@ -101,10 +102,7 @@ final class CellPreparer {
         BasePinner.Pinned pinned = pinner.pin(df, c.platform(), b.nativePlatform(), c.buildArgs());
         Path dockerfile = v.dockerfilePath();
         if (!pinned.lines().isEmpty()) {
-            dockerfile = scratch.resolve("Dockerfile");
-            Files.writeString(dockerfile, df.rewrite(pinned.lines()));
-            Path ignore = Path.of(v.dockerfilePath() + ".dockerignore");
-            if (Files.isRegularFile(ignore)) Files.copy(ignore, scratch.resolve("Dockerfile.dockerignore"));
+            dockerfile = PinnedDockerfile.write(scratch, df.rewrite(pinned.lines()), Path.of(v.dockerfilePath() + ".dockerignore"));
         }
         boolean serialize = b.needsPinnedBases() && !pinned.complete();
         if (serialize) {

@@ -45,8 +45,6 @@ final class FakeBuilder implements Builder {
     volatile Digest baseDiffId;
     /** Platform -> how many of its builds leave the base out (an engine that took another base image). */
     final Map<Platform, AtomicInteger> wrongBase = new ConcurrentHashMap<>();
-    /** Whether each build was asked to leave the engine's cache out, in order. */
-    final List<Boolean> noCache = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public String describe() {
@@ -71,7 +69,6 @@ final class FakeBuilder implements Builder {
     @Override
     public BuildOutput build(BuildRequest req, BuildLog log) throws BuildException, InterruptedException {
         builds.incrementAndGet();
-        noCache.add(req.extras().noCache());
         Platform p = req.platform();
         log.line("building " + p);
         if (blocking.contains(p)) {
