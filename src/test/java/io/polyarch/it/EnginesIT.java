@@ -1,6 +1,7 @@
 package io.polyarch.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.polyarch.build.PinnedDockerfile;
 import io.polyarch.oci.OciJson;
 import io.polyarch.registry.Registries;
 import io.polyarch.registry.RegistryOptions;
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -106,13 +108,13 @@ class EnginesIT {
     void twoPinnedDockerfilesOfOneSizeAndMtimeEachReachTheirBuild(Engine e, @TempDir Path tmp) throws Exception {
         Path context = Files.createDirectories(tmp.resolve("context"));
         Files.writeString(context.resolve("f"), "same context\n");
-        java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.fromMillis(1_767_225_600_000L);
+        FileTime mtime = FileTime.fromMillis(1_767_225_600_000L);
         Map<String, String> env = new HashMap<>(e.env());
         env.put("DOCKER_BUILDKIT", "1");
         String tag = "polyarch-build/pinned-" + name(e);
         for (String label : List.of("aaa", "bbb")) {
             Path scratch = Files.createDirectories(tmp.resolve("scratch-" + label));
-            Path df = io.polyarch.build.PinnedDockerfile.write(scratch, "FROM scratch\nCOPY f /f\nLABEL pinned=" + label + "\n", null);
+            Path df = PinnedDockerfile.write(scratch, "FROM scratch\nCOPY f /f\nLABEL pinned=" + label + "\n", null);
             Files.setLastModifiedTime(df, mtime);
             List<String> cmd = new ArrayList<>(List.of(e.docker(), "build", "-q", "-f", df.toString(), "-t", tag + ":" + label, context.toString()));
             Tools.run(cmd, null, env, 300).requireOk("docker build " + df);

@@ -54,8 +54,7 @@ final class BuildStep {
         // the base's layer list is fetched while the engine builds; it is only compared afterwards
         CompletableFuture<BaseImage> base = run.workers().async(() -> baseImage(j));
         try {
-            String wrongBase = build(j, c, base, j.request(), t0);
-            if (wrongBase != null) throw new BuildException(wrongBase + "; not pushed");
+            build(j, c, base, t0);
         } catch (RuntimeException e) {
             throw new BuildException("internal error: " + e, e);
         } finally {
@@ -64,12 +63,9 @@ final class BuildStep {
         }
     }
 
-    /**
-     * One build of the job, its image checked against its platform and its base: null when it passed, else why the
-     * image is not on its pinned base (the image is then in {@code c.output} only).
-     */
-    private String build(CellJob j, CellState c, CompletableFuture<BaseImage> base, io.polyarch.build.BuildRequest request, long t0) throws Exception {
-        BuildOutput out = j.builder().build(request.withBaseLayers(() -> knownLayers(base)), line -> run.listener().log(j.name(), line));
+    /** The job's build, its image checked against its platform and its base; an image that fails either is not pushed. */
+    private void build(CellJob j, CellState c, CompletableFuture<BaseImage> base, long t0) throws Exception {
+        BuildOutput out = j.builder().build(j.request().withBaseLayers(() -> knownLayers(base)), line -> run.listener().log(j.name(), line));
         c.output = out;
         c.buildMs = LocalExecutor.ms(t0);
         try (OciLayoutStore layout = OciLayoutStore.open(out.layout(), false)) {
@@ -82,10 +78,9 @@ final class BuildStep {
                         + " (a base image of the wrong architecture?); not pushed");
             }
             String wrongBase = wrongBase(j, cfg, base);
-            if (wrongBase != null) return wrongBase;
+            if (wrongBase != null) throw new BuildException(wrongBase + "; not pushed");
             c.image = annotated(im, j.annotations());
             c.manifest = c.image == im ? m : RawManifest.of(c.image.mediaType(), OciJson.write(c.image));
-            return null;
         }
     }
 
