@@ -43,7 +43,7 @@ class ArchitectureTest {
             Map.entry("build.docker", Set.of("oci", "store", "layout", "build", "tar")),
             Map.entry("build.buildah", Set.of("oci", "store", "layout", "build")),
             Map.entry("soci", Set.of("oci", "store", "tar")),
-            Map.entry("ops", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout")),
+            Map.entry("ops", Set.of("oci", "store", "sign", "registry", "registry.http", "registry.auth", "layout")),
             Map.entry("pipeline.spec", Set.of("oci", "store", "tags")),
             Map.entry("pipeline.plan", Set.of("oci", "store", "tags", "build", "git", "pipeline.spec")),
             Map.entry("pipeline.run", Set.of("oci", "store", "registry", "registry.http", "registry.auth", "layout", "ops", "build", "build.docker",

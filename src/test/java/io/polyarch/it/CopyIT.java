@@ -8,6 +8,8 @@ import io.polyarch.registry.RegistryClient;
 import io.polyarch.registry.RegistryOptions;
 import io.polyarch.registry.auth.CredentialProvider;
 import io.polyarch.testing.Cli;
+import io.polyarch.testing.CosignKeys;
+import io.polyarch.testing.GitRepo;
 import io.polyarch.testing.TestImages;
 import io.polyarch.testing.TestRegistry;
 import io.polyarch.testing.Tools;
@@ -97,6 +99,91 @@ class CopyIT {
         var back = Cli.run("copy", "--all", layout, b.host() + "/back:v1");
         assertEquals(0, back.code(), back.toString());
         assertEquals(digestOf(a.host() + "/app:v1"), digestOf(b.host() + "/back:v1"));
+    }
+
+    /**
+     * A signed image with SOCI v1 indexes, as polyarch publishes it, promoted to another registry: with --referrers the
+     * SOCI indexes, the signatures and the provenance come along (cosign 2.5.0 verifies them there), a signature the
+     * destination already had from another key stays, and a second copy adds nothing; without it, none come.
+     */
+    @Test
+    void withReferrersTheSociIndexesSignaturesAndProvenanceComeAlong(@TempDir Path tmp) throws Exception {
+        CosignKeys mine = CosignKeys.generate("copy-key-password");
+        CosignKeys theirs = CosignKeys.generate("their-key-password");
+        String source = a.host() + "/signed/shop";
+        GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", RunIT.APP_DOCKERFILE).write(".dockerignore", ".git\n").write("polyarch.yaml", """
+                pipelineName: shop
+                destination: {registry: {repository: %s, tagRules: [latest]}}
+                buildArgs: {BASE: %s}
+                sign: {key: %s}
+                soci: {format: v1, minLayerSize: 0}
+                """.formatted(source, TestImages.publishBase(a), mine.key()));
+        g.commit("signed, with SOCI v1");
+        var run = Cli.run(java.util.Map.of("COSIGN_PASSWORD", mine.password()), "run", "--source", g.dir().toString());
+        assertEquals(0, run.code(), run.toString());
+        String index = sha256(digestOf(source + ":latest"));
+
+        // without --referrers: the images only
+        String plain = b.host() + "/plain/shop";
+        assertEquals(0, Cli.run("copy", "--all", source + ":latest", plain + ":v1").code());
+        assertEquals(index, sha256(digestOf(plain + ":v1")));
+        assertTrue(mine.verify(mine.pub().toString(), plain + ":v1").code() != 0, "no signature was copied");
+
+        // the destination has the index already, signed there by another key
+        String prod = b.host() + "/prod/shop";
+        assertEquals(0, Cli.run("copy", "--all", source + ":latest", prod + ":v0").code());
+        theirs.run("sign", "--key", theirs.key().toString(), "--tlog-upload=false", "--allow-insecure-registry", "-y", prod + "@" + index)
+                .requireOk("cosign sign with their key");
+
+        var r = Cli.run("copy", "--all", "--referrers", "--json", source + ":latest", prod + ":v1");
+        assertEquals(0, r.code(), r.toString());
+        var out = io.polyarch.oci.OciJson.mapper().readTree(r.out());
+        assertEquals(index, out.path("digest").asText());
+        assertTrue(out.path("attachmentsAdded").asInt() > 0, r.out());
+        int sociIndexes = 0;
+        for (var ref : out.path("referrers")) if ("application/vnd.amazon.soci.index.v1+json".equals(ref.path("artifactType").asText())) sociIndexes++;
+        assertEquals(2, sociIndexes, "one SOCI index per platform: " + r.out());
+
+        // both keys verify the index there; each image's signature and provenance verify too
+        assertEquals(0, mine.verify(mine.pub().toString(), prod + ":v1").code(), "the source's signature");
+        assertEquals(0, theirs.verify(theirs.pub().toString(), prod + ":v1").code(), "the destination's own signature is kept");
+        var idx = io.polyarch.oci.OciJson.mapper().readTree(digestOf(prod + ":v1"));
+        for (var m : idx.path("manifests")) {
+            if (!List.of("amd64", "arm64").contains(m.path("platform").path("architecture").asText())) continue;
+            String child = prod + "@" + m.path("digest").asText();
+            assertEquals(0, mine.verify(mine.pub().toString(), child).code(), child);
+            var att = mine.verifyAttestation(mine.pub().toString(), child);
+            assertEquals(0, att.code(), "cosign verify-attestation " + child + ": " + att);
+            // distribution 2.8 has no referrers API: the same list under the tag sha256-<hex> in both
+            String tag = m.path("digest").asText().replace(':', '-');
+            assertEquals(digestOf(source + ":" + tag), digestOf(prod + ":" + tag));
+        }
+        var pv = Cli.run("verify", prod + ":v1", "--key", mine.pub().toString());
+        assertEquals(0, pv.code(), "polyarch verify at the destination: " + pv);
+
+        var again = Cli.run("copy", "--all", "--referrers", "--json", source + ":latest", prod + ":v1");
+        assertEquals(0, again.code(), again.toString());
+        assertEquals(0, io.polyarch.oci.OciJson.mapper().readTree(again.out()).path("attachmentsAdded").asInt(), again.out());
+
+        // through a layout, whose copy of a SOCI index's zTOC is then lost: the copy out of it fails, and the tag
+        // it would have written is not there
+        Path lay = tmp.resolve("lay");
+        var toLayout = Cli.run("copy", "--all", "--referrers", "--json", source + ":latest", "oci:" + lay + ":v1");
+        assertEquals(0, toLayout.code(), toLayout.toString());
+        String soci = io.polyarch.oci.OciJson.mapper().readTree(toLayout.out()).path("referrers").path(0).path("digest").asText();
+        var sociManifest = io.polyarch.oci.OciJson.mapper().readTree(java.nio.file.Files.readAllBytes(lay.resolve("blobs/sha256/" + soci.substring(7))));
+        String ztoc = sociManifest.path("layers").path(0).path("digest").asText();
+        java.nio.file.Files.delete(lay.resolve("blobs/sha256/" + ztoc.substring(7)));
+        String broken = b.host() + "/broken/shop";
+        var fails = Cli.run("copy", "--all", "--referrers", "oci:" + lay + ":v1", broken + ":v1");
+        assertEquals(1, fails.code(), fails.toString());
+        assertTrue(fails.err().contains(ztoc.substring(7, 19)), "names the missing blob: " + fails.err());
+        assertTrue(Tools.run(List.of("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + broken + ":v1")).code() != 0,
+                "no tag written at the destination");
+    }
+
+    static String sha256(String raw) {
+        return io.polyarch.oci.Digest.sha256(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
     }
 
     @Test
