@@ -48,9 +48,25 @@ public final class EcrResolver implements DestinationResolver {
         }
     }
 
-    /** An ECR destination as its registry repository (a session opened for it, its credentials and notes added); any other as it is. */
+    /**
+     * An ECR destination as its registry repository (a session opened for it, its credentials and notes added); a
+     * registry destination with a {@code credentialsSecret} as it is, the secret's credentials added for its registry
+     * alone; any other as it is.
+     */
     private PipelineSpec.Destination resolve(PipelineSpec.Destination d, List<AwsSetup> open, List<CredentialProvider> credentials,
                                              List<String> notes) throws AwsException {
+        if (d instanceof PipelineSpec.Target t && t.credentialsSecret() != null && t.ref() instanceof StoreRef.Registry reg) {
+            String where = t.origin() + ": credentialsSecret";
+            AwsSetup aws;
+            try {
+                aws = AwsSetup.fromEnv(env, RegistrySecret.region(t.credentialsSecret()));
+            } catch (AwsException e) {
+                throw new AwsException(where + ": " + e.getMessage(), e.usage(), e);
+            }
+            open.add(aws);
+            credentials.add(CredentialProvider.fixed(reg.reference().registry(), RegistrySecret.fetch(aws, t.credentialsSecret(), where)));
+            return d;
+        }
         if (!(d instanceof PipelineSpec.Ecr ecr)) return d;
         AwsSetup aws;
         try {

@@ -86,6 +86,18 @@ public final class PipelineTemplate {
         return arns;
     }
 
+    /** The {@code credentialsSecret} of every registry destination, each once. */
+    private static ArrayNode secretArns(PipelineSpec spec) {
+        ArrayNode arns = F.arrayNode();
+        java.util.Set<String> seen = new java.util.LinkedHashSet<>();
+        List<PipelineSpec.Destination> all = new java.util.ArrayList<>(List.of(spec.destination()));
+        for (PipelineSpec.Mirror m : spec.mirrors()) all.add(m.destination());
+        for (PipelineSpec.Destination d : all) {
+            if (d instanceof PipelineSpec.Target t && t.credentialsSecret() != null && seen.add(t.credentialsSecret())) arns.add(t.credentialsSecret());
+        }
+        return arns;
+    }
+
     private static String camel(String s) {
         StringBuilder b = new StringBuilder();
         for (String part : s.split("[^A-Za-z0-9]+")) {
@@ -170,6 +182,11 @@ public final class PipelineTemplate {
         statement(bs, "PushToThisRepository", List.of("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
                 "ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload",
                 "ecr:PutImage", "ecr:UploadLayerPart"), pushArns(spec, repoArn));
+        ArrayNode secrets = secretArns(spec);
+        if (!secrets.isEmpty()) {
+            // the credentials of the other registries the publish job pushes to (credentialsSecret), each secret by its ARN
+            statement(bs, "ReadRegistryCredentials", List.of("secretsmanager:GetSecretValue"), secrets);
+        }
         statement(bs, "CloneSource", List.of("codeconnections:UseConnection", "codestar-connections:UseConnection"),
                 F.arrayNode().add(gh.connectionArn()));
 

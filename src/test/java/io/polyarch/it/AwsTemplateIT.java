@@ -159,6 +159,35 @@ class AwsTemplateIT {
     }
 
     @Test
+    void aRegistryDestinationsCredentialsSecretIsReadableByTheJobsAndNoOtherSecret(@TempDir Path dir) throws Exception {
+        String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ghcr-push-AbCdEf";
+        String values = MAKEOPS.replace("""
+                destination:
+                  ecr:
+                    repoName: my-app
+                    exists: false
+                    tagRules: [latest, commit, commit-short]
+                """, """
+                destinations:
+                  - ecr: {repoName: my-app, exists: false, tagRules: [latest, commit, commit-short]}
+                  - registry: {repository: ghcr.io/acme/my-app, credentialsSecret: %s}
+                  - registry: {repository: quay.io/acme/my-app}
+                """.formatted(arn));
+        JsonNode t = synth(dir, values);
+        assertTrue(CfnSpec.load().validate(t).isEmpty(), String.join("\n", CfnSpec.load().validate(t)));
+        List<JsonNode> reads = statements(t.path("Resources").path("BuildRole")).stream()
+                .filter(s -> s.path("Action").toString().contains("secretsmanager")).toList();
+        assertEquals(1, reads.size(), reads.toString());
+        assertEquals("[\"secretsmanager:GetSecretValue\"]", reads.get(0).path("Action").toString());
+        assertEquals("[\"" + arn + "\"]", reads.get(0).path("Resource").toString(), "that secret alone");
+        assertFalse(t.toString().contains("SECRETS_MANAGER"), "no secret in the jobs' environment: polyarch reads it itself");
+
+        // without a credentialsSecret, no secret at all
+        JsonNode plain = synth(dir, MAKEOPS);
+        assertFalse(plain.toString().contains("secretsmanager"), plain.toString());
+    }
+
+    @Test
     void anExistingRepositoryMoreArchitecturesAndNoTrigger(@TempDir Path dir) throws Exception {
         JsonNode t = synth(dir, MAKEOPS.replace("exists: false", "exists: true").replace("triggerOnPush: true", "triggerOnPush: false")
                 + "platforms: [linux/amd64, linux/arm64, linux/arm/v7]\n");

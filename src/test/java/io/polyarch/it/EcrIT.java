@@ -154,4 +154,82 @@ class EcrIT {
             assertTrue(none.err().contains("no usable AWS credentials") && none.err().contains("AWS_ACCESS_KEY_ID"), none.err());
         }
     }
+
+    /**
+     * {@code credentialsSecret} on a registry destination: the credentials come from Secrets Manager (a recorded-request
+     * fake; the registry is a real distribution registry with htpasswd), go to that registry alone, and are never
+     * printed; a secret that is not there, or lacks a key, stops the run before any build, naming the secret.
+     */
+    @Test
+    void aRegistrySecretOpensThatRegistryAloneAndIsNeverPrinted(@TempDir Path tmp) throws Exception {
+        FakeAws aws = new FakeAws(false, ecrRegistry.host());
+        try (aws; TestRegistry other = TestRegistry.htpasswd()) {
+            String guarded = ecrRegistry.host() + "/mirror/shop";
+            String config = """
+                    pipelineName: shop
+                    destinations:
+                      - registry: {repository: %s}
+                      - registry: {repository: %s, credentialsSecret: %s}
+                    tagRules: [latest]
+                    buildArgs: {BASE: %s/base:latest}
+                    """;
+            GitRepo g = GitRepo.init(tmp.resolve("src")).write("Dockerfile", RunIT.APP_DOCKERFILE).write(".dockerignore", ".git\n")
+                    .write("polyarch.yaml", config.formatted(bases.host() + "/plain/shop", guarded, FakeAws.SECRET_ARN, bases.host()));
+            g.commit("a guarded mirror");
+            Map<String, String> env = new java.util.HashMap<>(awsEnv(aws));
+            java.nio.file.Files.createDirectories(tmp.resolve("docker-config"));
+            env.put("DOCKER_CONFIG", tmp.resolve("docker-config").toString()); // no credentials of the user's
+            aws.secretString = "{\"username\":\"" + TestRegistry.USER + "\",\"password\":\"" + TestRegistry.PASSWORD + "\"}";
+
+            Cli.Result r = Cli.run(env, "run", "--source", g.dir().toString());
+            assertEquals(0, r.code(), r.toString());
+            assertEquals(List.of("GetSecretValue"), aws.ops);
+            ScriptedServer.Req q = aws.reqs.get(0);
+            assertEquals("secretsmanager.GetSecretValue", q.header("X-Amz-Target"));
+            assertTrue(q.header("Authorization").contains("/eu-west-1/secretsmanager/aws4_request"), "signed for the secret's region: " + q.header("Authorization"));
+            assertEquals(OciJson.readTree(("{\"SecretId\":\"" + FakeAws.SECRET_ARN + "\"}").getBytes(), "x"), OciJson.readTree(q.body(), "request"));
+            Registries authed = new Registries(RegistryOptions.defaults(),
+                    CredentialProvider.fixed(ecrRegistry.host(), new Credentials(TestRegistry.USER, TestRegistry.PASSWORD)));
+            try (RegistryClient c = authed.open(Reference.parse(guarded), false);
+                 RegistryClient p = registries.open(Reference.parse(bases.host() + "/plain/shop"), false)) {
+                assertEquals(p.getManifest("latest").orElseThrow().digest(), c.getManifest("latest").orElseThrow().digest(), "the same index in both");
+            } finally {
+                authed.close();
+            }
+            for (String secret : List.of(TestRegistry.PASSWORD, FakeAws.SECRET_KEY, Base64.getEncoder().encodeToString(
+                    (TestRegistry.USER + ":" + TestRegistry.PASSWORD).getBytes(StandardCharsets.UTF_8)))) {
+                assertFalse(r.out().contains(secret) || r.err().contains(secret), "secret printed");
+            }
+
+            // the same user and password would open the first destination too, but the secret was given for the second
+            // alone: the run stops before any build, and nothing reaches the second
+            GitRepo g2 = GitRepo.init(tmp.resolve("src2")).write("Dockerfile", RunIT.APP_DOCKERFILE).write(".dockerignore", ".git\n")
+                    .write("polyarch.yaml", config.formatted(other.host() + "/first/shop", ecrRegistry.host() + "/second/shop", FakeAws.SECRET_ARN, bases.host()));
+            g2.commit("the secret is not for the first");
+            Cli.Result scoped = Cli.run(env, "run", "--source", g2.dir().toString());
+            assertTrue(scoped.code() != 0, scoped.toString());
+            assertTrue(scoped.err().contains(other.host()), "names the registry that refused: " + scoped.err());
+            try (RegistryClient c = authed.open(Reference.parse(ecrRegistry.host() + "/second/shop"), false)) {
+                assertTrue(c.getManifest("latest").isEmpty(), "nothing published in the second");
+            }
+
+            // a secret without a password: exit 2, naming the secret and the shape it needs, not what it holds
+            aws.secretString = "{\"username\":\"" + TestRegistry.USER + "\",\"token\":\"tok-" + TestRegistry.PASSWORD + "\"}";
+            Cli.Result noPass = Cli.run(env, "run", "--source", g.dir().toString());
+            assertEquals(2, noPass.code(), noPass.toString());
+            assertTrue(noPass.err().contains(FakeAws.SECRET_ARN + " has no password") && noPass.err().contains("{\"username\": ..., \"password\": ...}"), noPass.err());
+            assertFalse(noPass.err().contains(TestRegistry.PASSWORD), noPass.err());
+            // not JSON at all (a bare password pasted as the secret): the parser's message, which would quote it, is not shown
+            aws.secretString = TestRegistry.PASSWORD;
+            Cli.Result bare = Cli.run(env, "run", "--source", g.dir().toString());
+            assertEquals(2, bare.code(), bare.toString());
+            assertTrue(bare.err().contains("is not JSON"), bare.err());
+            assertFalse(bare.err().contains(TestRegistry.PASSWORD), bare.err());
+            // no such secret
+            aws.secretString = null;
+            Cli.Result missing = Cli.run(env, "run", "--source", g.dir().toString());
+            assertEquals(2, missing.code(), missing.toString());
+            assertTrue(missing.err().contains("polyarch.yaml") && missing.err().contains(FakeAws.SECRET_ARN + " does not exist"), missing.err());
+        }
+    }
 }

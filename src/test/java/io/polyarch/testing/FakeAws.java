@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A recorded-request fake of STS and ECR (one endpoint, as AWS_ENDPOINT_URL points every service at it): it answers
- * GetCallerIdentity, DescribeRepositories, CreateRepository and GetAuthorizationToken (throttling the first token
- * call once), and records every request for the test to assert.
+ * A recorded-request fake of STS, ECR, KMS and Secrets Manager (one endpoint, as AWS_ENDPOINT_URL points every
+ * service at it): it answers GetCallerIdentity, DescribeRepositories, CreateRepository and GetAuthorizationToken
+ * (throttling the first token call once), GetPublicKey and Sign, GetSecretValue, and records every request for the
+ * test to assert.
  */
 public final class FakeAws implements AutoCloseable {
     public static final String ACCOUNT = "123456789012";
@@ -23,6 +24,8 @@ public final class FakeAws implements AutoCloseable {
     /** When set, KMS refuses Sign (a role without kms:Sign). */
     public volatile boolean kmsDenied;
     private final String registryHost;
+    /** What Secrets Manager's GetSecretValue gives as SecretString; null: the secret does not exist. */
+    public volatile String secretString;
 
     /** STS and ECR for account {@link #ACCOUNT}; the ECR token opens {@code registryHost} with the test registry's user. */
     public FakeAws(boolean repoExists, String registryHost) throws Exception {
@@ -70,8 +73,24 @@ public final class FakeAws implements AutoCloseable {
                     "Content-Type", json)
                     : ScriptedServer.Reply.of(200, """
                     {"KeyId":"%s","Signature":"%s","SigningAlgorithm":"ECDSA_SHA_256"}""".formatted(KMS_KEY_ARN, kmsSign(body)), "Content-Type", json);
+            case "GetSecretValue" -> secretString == null
+                    ? ScriptedServer.Reply.of(400, "{\"__type\":\"ResourceNotFoundException\",\"message\":\"Secrets Manager can't find the specified secret.\"}",
+                    "Content-Type", json)
+                    : ScriptedServer.Reply.of(200, JsonText.object("ARN", SECRET_ARN, "Name", "ghcr-push", "VersionId", "v1", "SecretString", secretString),
+                    "Content-Type", json);
             default -> ScriptedServer.Reply.of(400, "{\"__type\":\"InvalidAction\",\"message\":\"unexpected " + op + "\"}", "Content-Type", json);
         };
+    }
+
+    public static final String SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:" + ACCOUNT + ":secret:registry-push-AbCdEf";
+
+    /** A flat JSON object of string fields, escaped by Jackson. */
+    static final class JsonText {
+        static String object(String... kv) {
+            var o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            for (int i = 0; i < kv.length; i += 2) o.put(kv[i], kv[i + 1]);
+            return o.toString();
+        }
     }
 
     public static final String KMS_KEY_ARN = "arn:aws:kms:us-east-1:" + ACCOUNT + ":key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";

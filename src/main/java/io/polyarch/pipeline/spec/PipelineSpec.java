@@ -152,8 +152,16 @@ public record PipelineSpec(String origin, String pipelineName, Github github, St
         String origin();
     }
 
-    /** Any OCI registry repository, or an OCI layout directory ({@code oci:DIR}). */
-    public record Target(StoreRef ref, String origin) implements Destination {
+    /**
+     * Any OCI registry repository, or an OCI layout directory ({@code oci:DIR}).
+     *
+     * @param credentialsSecret an AWS Secrets Manager secret ARN whose JSON {@code {"username": ..., "password": ...}}
+     *                          opens this repository's registry (and no other), or null: the docker config's
+     */
+    public record Target(StoreRef ref, String origin, String credentialsSecret) implements Destination {
+        public Target(StoreRef ref, String origin) {
+            this(ref, origin, null);
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import io.polyarch.oci.Platform;
 import io.polyarch.pipeline.spec.Node.ListNode;
 import io.polyarch.pipeline.spec.Node.MapNode;
 import io.polyarch.pipeline.spec.Node.Scalar;
+import io.polyarch.store.StoreRef;
 import io.polyarch.tags.TagRule;
 
 import java.io.IOException;
@@ -46,7 +47,8 @@ public final class SpecLoader {
     static final Set<String> DESTINATION = Set.of("ecr", "registry");
     static final Set<String> ECR = Set.of("repoName", "exists", "tagRules", "region", "accountId", "lifecycle");
     static final Set<String> LIFECYCLE = Set.of("untaggedDays", "unpublishedBuilds");
-    static final Set<String> REGISTRY = Set.of("repository", "tagRules");
+    static final Set<String> REGISTRY = Set.of("repository", "tagRules", "credentialsSecret");
+    static final Pattern SECRET_ARN = Pattern.compile("arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[A-Za-z0-9/_+=.@-]+");
     static final Set<String> TAG_RULE_MAP = Set.of("type", "rule", "template", "literal");
     static final Pattern ARG_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     static final Pattern ECR_REPO = Pattern.compile("(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*");
@@ -150,7 +152,18 @@ public final class SpecLoader {
         if (reg != null) {
             keys(reg, REGISTRY);
             Scalar repo = scalar(reg, "repository", true);
-            dest = new PipelineSpec.Target(repository(repo.text(), repo.where().toString()), repo.where().toString());
+            StoreRef ref = repository(repo.text(), repo.where().toString());
+            Scalar secret = scalar(reg, "credentialsSecret", false);
+            if (secret != null) {
+                if (!(ref instanceof StoreRef.Registry)) {
+                    throw new ConfigException(secret.where() + ": " + repo.text() + " is an OCI layout, which takes no credentials; remove credentialsSecret");
+                }
+                if (!SECRET_ARN.matcher(secret.text()).matches()) {
+                    throw new ConfigException(secret.where() + ": '" + secret.text() + "' is not a Secrets Manager secret ARN "
+                            + "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME); the secret holds {\"username\": ..., \"password\": ...}");
+                }
+            }
+            dest = new PipelineSpec.Target(ref, repo.where().toString(), secret == null ? null : secret.text());
             rulesNode = reg.entries().get("tagRules");
         }
         if (ecr != null) {

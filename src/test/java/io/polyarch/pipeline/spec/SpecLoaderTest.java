@@ -196,6 +196,27 @@ class SpecLoaderTest {
     }
 
     @Test
+    void aRegistryDestinationTakesASecretsManagerArnForItsCredentials() throws Exception {
+        String arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:ghcr-push-AbCdEf";
+        PipelineSpec s = SpecLoader.parse("polyarch.yaml", """
+                destinations:
+                  - ecr: {repoName: shop}
+                  - registry: {repository: ghcr.io/acme/shop, credentialsSecret: %s}
+                """.formatted(arn), SpecLoader.Overrides.none());
+        assertEquals(arn, ((PipelineSpec.Target) s.mirrors().get(0).destination()).credentialsSecret());
+        assertEquals(null, ((PipelineSpec.Target) SpecLoader.parse("polyarch.yaml", "destination: {registry: {repository: ghcr.io/a/b}}\n",
+                SpecLoader.Overrides.none()).destination()).credentialsSecret());
+
+        ConfigException notArn = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "destination: {registry: {repository: ghcr.io/a/b, credentialsSecret: ghcr-push}}\n", SpecLoader.Overrides.none()));
+        assertTrue(notArn.getMessage().startsWith("polyarch.yaml:1") && notArn.getMessage().contains("'ghcr-push' is not a Secrets Manager secret ARN")
+                && notArn.getMessage().contains("arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME"), notArn.getMessage());
+        ConfigException layout = assertThrows(ConfigException.class, () -> SpecLoader.parse("polyarch.yaml",
+                "destination: {registry: {repository: 'oci:/tmp/out', credentialsSecret: " + arn + "}}\n", SpecLoader.Overrides.none()));
+        assertTrue(layout.getMessage().contains("an OCI layout, which takes no credentials"), layout.getMessage());
+    }
+
+    @Test
     void ecrLifecycleTakesTrueOrItsRetentionAndNamesATypo() throws Exception {
         PipelineSpec on = SpecLoader.parse("polyarch.yaml", "destination: {ecr: {repoName: shop, lifecycle: true}}\n", SpecLoader.Overrides.none());
         assertEquals(PipelineSpec.Lifecycle.DEFAULT, ((PipelineSpec.Ecr) on.destination()).lifecycle());
