@@ -45,6 +45,22 @@ class AwsTemplateIT {
         return OciJson.readTree(r.out().getBytes(), "template");
     }
 
+    /** The MakeOps values with their ECR destination first of a {@code destinations:} list, these (YAML list items) after it. */
+    static String withOthers(String items) {
+        String values = MAKEOPS.replace("""
+                destination:
+                  ecr:
+                    repoName: my-app
+                    exists: false
+                    tagRules: [latest, commit, commit-short]
+                """, """
+                destinations:
+                  - ecr: {repoName: my-app, exists: false, tagRules: [latest, commit, commit-short]}
+                """ + items);
+        assertTrue(values.contains("destinations:"), values);
+        return values;
+    }
+
     static List<JsonNode> statements(JsonNode role) {
         List<JsonNode> out = new ArrayList<>();
         role.path("Properties").path("Policies").forEach(p -> p.path("PolicyDocument").path("Statement").forEach(out::add));
@@ -137,19 +153,10 @@ class AwsTemplateIT {
 
     @Test
     void everyEcrDestinationIsInTheBuildRolesPushStatementAndNothingElse(@TempDir Path dir) throws Exception {
-        String values = MAKEOPS.replace("""
-                destination:
-                  ecr:
-                    repoName: my-app
-                    exists: false
-                    tagRules: [latest, commit, commit-short]
-                """, """
-                destinations:
-                  - ecr: {repoName: my-app, exists: false, tagRules: [latest, commit, commit-short]}
+        String values = withOthers("""
                   - ecr: {repoName: mirror/my-app, region: eu-west-1}
                   - registry: {repository: ghcr.io/acme/my-app}
                 """);
-        assertTrue(values.contains("destinations:"), values);
         JsonNode t = synth(dir, values);
         assertTrue(CfnSpec.load().validate(t).isEmpty(), String.join("\n", CfnSpec.load().validate(t)));
         JsonNode push = statements(t.path("Resources").path("BuildRole")).stream().filter(s -> s.path("Sid").asText().equals("PushToThisRepository"))
@@ -161,15 +168,7 @@ class AwsTemplateIT {
     @Test
     void aRegistryDestinationsCredentialsSecretIsReadableByTheJobsAndNoOtherSecret(@TempDir Path dir) throws Exception {
         String arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ghcr-push-AbCdEf";
-        String values = MAKEOPS.replace("""
-                destination:
-                  ecr:
-                    repoName: my-app
-                    exists: false
-                    tagRules: [latest, commit, commit-short]
-                """, """
-                destinations:
-                  - ecr: {repoName: my-app, exists: false, tagRules: [latest, commit, commit-short]}
+        String values = withOthers("""
                   - registry: {repository: ghcr.io/acme/my-app, credentialsSecret: %s}
                   - registry: {repository: quay.io/acme/my-app}
                 """.formatted(arn));
