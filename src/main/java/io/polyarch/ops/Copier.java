@@ -1,9 +1,7 @@
 package io.polyarch.ops;
 
 import io.polyarch.oci.Descriptor;
-import io.polyarch.oci.Digest;
 import io.polyarch.oci.ImageIndex;
-import io.polyarch.oci.ImageManifest;
 import io.polyarch.oci.Manifest;
 import io.polyarch.oci.Platform;
 import io.polyarch.oci.RawManifest;
@@ -12,7 +10,6 @@ import io.polyarch.store.ContentStore;
 import io.polyarch.store.StoreException;
 import io.polyarch.store.StoreRef;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -70,9 +67,6 @@ public final class Copier {
         try (ContentStore from = stores.open(src, false); ContentStore to = stores.open(dst, true)) {
             RawManifest top = Images.require(from, src.identifier(), "source " + src);
             Manifest parsed = Images.parse(top, "source " + src);
-            List<RawManifest> children = new ArrayList<>();
-            List<Descriptor> blobList = new ArrayList<>();
-            List<Descriptor> images = new ArrayList<>();
             if (parsed instanceof ImageIndex index && !opts.all()) {
                 Platform want = opts.platform();
                 Descriptor pick = index.manifests().stream()
@@ -83,79 +77,23 @@ public final class Copier {
                 top = Images.require(from, pick.digest().toString(), "source " + src + " (" + want + ")");
                 parsed = Images.parse(top, "source " + src);
             }
-            if (parsed instanceof ImageIndex index) {
-                for (Descriptor child : index.manifests()) {
-                    RawManifest cm = Images.require(from, child.digest().toString(), "child " + child.digest() + " of " + src);
-                    Manifest c = Images.parse(cm, "child of " + src);
-                    if (c instanceof ImageManifest im) {
-                        blobList.addAll(im.blobs());
-                    } else {
-                        throw new InvalidInputException("source " + src + " nests an index inside an index; polyarch copies one level");
-                    }
-                    children.add(cm);
-                    images.add(child);
-                }
-            } else {
-                ImageManifest im = (ImageManifest) parsed;
-                blobList.addAll(im.blobs());
-                images.add(top.descriptor());
-            }
-            List<RawManifest> referrers = new ArrayList<>();
-            List<Descriptor> referrerList = new ArrayList<>();
-            List<Digest> copied = new ArrayList<>();
-            if (opts.referrers()) {
-                copied.add(top.digest());
-                for (RawManifest c : children) copied.add(c.digest());
-                for (Digest d : List.copyOf(copied)) {
-                    for (Descriptor r : from.referrers(d)) {
-                        if (copied.contains(r.digest())) continue;
-                        String what = "referrer " + r.digest() + " of " + d + " in " + src;
-                        RawManifest rm = Images.require(from, r.digest().toString(), what);
-                        collect(from, rm, what, referrers, blobList);
-                        copied.add(rm.digest());
-                        referrerList.add(r);
-                    }
-                }
-            }
-            BlobTransfer.Stats stats = blobs.transfer(from, to, blobList);
-            for (RawManifest c : children) to.putManifest(c, null);
+            List<Descriptor> images = parsed instanceof ImageIndex index ? index.manifests() : List.of(top.descriptor());
+            Closure closure = new Closure(from).add(top, "source " + src);
+            if (opts.referrers()) closure.addReferrers();
+            BlobTransfer.Stats stats = blobs.transfer(from, to, closure.blobs());
+            // everything by digest, the top manifest's tag only once all of it (and the signatures) is there
+            for (RawManifest m : closure.manifests()) if (!m.digest().equals(top.digest())) to.putManifest(m, null);
             int attachments = 0;
             if (opts.referrers()) {
-                // the subject first, by digest, then what names it; the tag only once all of it is there
-                to.putManifest(top, null);
-                for (RawManifest r : referrers) to.putManifest(r, null);
                 Attachments mine = new Attachments(from, src.toString());
                 Attachments theirs = new Attachments(to, dst.toString());
-                for (Digest d : copied) attachments += mine.copyTo(theirs, d);
+                for (RawManifest m : closure.manifests()) attachments += mine.copyTo(theirs, m.digest());
             }
             String tag = dst.tag() != null ? dst.tag() : src.tag() != null ? src.tag() : "latest";
             to.putManifest(top, tag);
             progress.event("wrote " + dst.withTag(tag) + " (" + top.digest() + ")");
-            return new Result(src.toString(), dst.withTag(tag).toString(), top.descriptor(), images, stats, referrerList, attachments);
+            return new Result(src.toString(), dst.withTag(tag).toString(), top.descriptor(), images, stats, closure.referrers(), attachments);
         }
-    }
-
-    /**
-     * A referrer's blobs, and for one that is an index (an artifact of several manifests) its images' blobs and the
-     * images themselves, ahead of it in {@code manifests}.
-     */
-    private static void collect(ContentStore from, RawManifest m, String what, List<RawManifest> manifests, List<Descriptor> blobList)
-            throws StoreException, InvalidInputException {
-        switch (Images.parse(m, what)) {
-            case ImageManifest im -> blobList.addAll(im.blobs());
-            case ImageIndex idx -> {
-                for (Descriptor child : idx.manifests()) {
-                    String childWhat = "child " + child.digest() + " of the " + what;
-                    RawManifest cm = Images.require(from, child.digest().toString(), childWhat);
-                    if (!(Images.parse(cm, childWhat) instanceof ImageManifest im)) {
-                        throw new InvalidInputException("the " + childWhat + " is an index; polyarch copies one level");
-                    }
-                    blobList.addAll(im.blobs());
-                    manifests.add(cm);
-                }
-            }
-        }
-        manifests.add(m);
     }
 
     static String platforms(ImageIndex index) {

@@ -1,15 +1,11 @@
 package io.polyarch.ops;
 
-import io.polyarch.oci.Descriptor;
 import io.polyarch.oci.ImageIndex;
 import io.polyarch.oci.ImageManifest;
-import io.polyarch.oci.Manifest;
 import io.polyarch.oci.RawManifest;
 import io.polyarch.store.ContentStore;
 import io.polyarch.store.StoreException;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Puts an index that one store holds into another under the same digest, and writes no tag: every child's blobs
@@ -25,21 +21,15 @@ public final class Replicator {
     }
 
     public void copy(ContentStore from, ContentStore to, RawManifest index, boolean withReferrers) throws StoreException, InvalidInputException {
-        if (!(Images.parse(index, "the index " + index.digest()) instanceof ImageIndex idx)) {
+        if (!(Images.parse(index, "the index " + index.digest()) instanceof ImageIndex)) {
             throw new InvalidInputException(index.digest() + " is not an index");
         }
-        List<RawManifest> manifests = new ArrayList<>();
-        List<Descriptor> blobList = new ArrayList<>();
-        for (Descriptor d : idx.manifests()) {
-            add(from, d, "child " + d.digest() + " of " + index.digest(), manifests, blobList);
-            if (withReferrers) {
-                for (Descriptor r : from.referrers(d.digest())) add(from, r, "referrer " + r.digest() + " of " + d.digest(), manifests, blobList);
-            }
-        }
-        blobs.transfer(from, to, blobList);
+        Closure closure = new Closure(from).add(index, "the index " + index.digest());
+        if (withReferrers) closure.addReferrers();
+        blobs.transfer(from, to, closure.blobs());
         // children before the referrers that name them and the index that lists them, so that no reader of the
         // destination ever finds a name without its content
-        for (RawManifest m : manifests) putIfAbsent(to, m);
+        for (RawManifest m : closure.manifests()) if (!m.digest().equals(index.digest())) putIfAbsent(to, m);
         putIfAbsent(to, index);
     }
 
@@ -57,14 +47,5 @@ public final class Replicator {
 
     private static void putIfAbsent(ContentStore to, RawManifest m) throws StoreException {
         if (to.headManifest(m.digest().toString()).isEmpty()) to.putManifest(m, null);
-    }
-
-    private static void add(ContentStore from, Descriptor d, String what, List<RawManifest> manifests, List<Descriptor> blobList)
-            throws StoreException, InvalidInputException {
-        RawManifest m = Images.require(from, d.digest().toString(), what);
-        Manifest parsed = Images.parse(m, what);
-        if (!(parsed instanceof ImageManifest im)) throw new InvalidInputException(what + " is an index; polyarch copies one level");
-        blobList.addAll(im.blobs());
-        manifests.add(m);
     }
 }
