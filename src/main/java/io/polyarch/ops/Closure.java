@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a copy out of one store takes: the manifests to put, each after the manifests it lists (an index after its
@@ -51,15 +52,31 @@ final class Closure {
         return this;
     }
 
-    /** The referrers (SOCI v1 indexes, OCI 1.1 artifacts) of every manifest added so far, with theirs, after them. */
-    Closure addReferrers() throws StoreException, InvalidInputException {
-        for (RawManifest subject : List.copyOf(manifests)) {
-            for (Descriptor r : from.referrers(subject.digest())) {
-                if (seen.contains(r.digest())) continue;
-                String what = "referrer " + r.digest() + " of " + subject.digest() + " in " + from.describe();
-                add(Images.require(from, r.digest().toString(), what), what);
-                referrers.add(r);
+    /**
+     * The referrers (SOCI v1 indexes, OCI 1.1 artifacts) of every manifest added so far, with theirs, after them:
+     * each manifest's list, then each referrer, read on {@code pool} all at once (two requests per manifest on a
+     * registry without the referrers API).
+     */
+    Closure addReferrers(Workers pool) throws StoreException, InvalidInputException, InterruptedException {
+        List<RawManifest> subjects = List.copyOf(manifests);
+        List<CompletableFuture<List<Descriptor>>> lists = new ArrayList<>();
+        for (RawManifest subject : subjects) lists.add(pool.async(() -> from.referrers(subject.digest())));
+        List<Descriptor> found = new ArrayList<>();
+        List<String> whats = new ArrayList<>();
+        List<CompletableFuture<RawManifest>> bodies = new ArrayList<>();
+        Set<Digest> listed = new HashSet<>();
+        for (int i = 0; i < subjects.size(); i++) {
+            for (Descriptor r : Workers.await(lists.get(i))) {
+                if (seen.contains(r.digest()) || !listed.add(r.digest())) continue;
+                String what = "referrer " + r.digest() + " of " + subjects.get(i).digest() + " in " + from.describe();
+                found.add(r);
+                whats.add(what);
+                bodies.add(pool.async(() -> Images.require(from, r.digest().toString(), what)));
             }
+        }
+        for (int i = 0; i < found.size(); i++) {
+            add(Workers.await(bodies.get(i)), whats.get(i));
+            referrers.add(found.get(i));
         }
         return this;
     }

@@ -21,11 +21,13 @@ import java.util.List;
  */
 public final class Copier {
     private final Stores stores;
+    private final int jobs;
     private final BlobTransfer blobs;
     private final Progress progress;
 
     public Copier(Stores stores, int jobs, Progress progress) {
         this.stores = stores;
+        this.jobs = jobs;
         this.blobs = new BlobTransfer(jobs, progress);
         this.progress = progress;
     }
@@ -60,7 +62,7 @@ public final class Copier {
         }
     }
 
-    public Result copy(StoreRef src, StoreRef dst, Options opts) throws StoreException, InvalidInputException {
+    public Result copy(StoreRef src, StoreRef dst, Options opts) throws StoreException, InvalidInputException, InterruptedException {
         if (dst.digest() != null && dst.tag() == null) {
             throw new InvalidInputException("destination " + dst + " names a digest: give a tag (or none) for the copy");
         }
@@ -79,20 +81,25 @@ public final class Copier {
             }
             List<Descriptor> images = parsed instanceof ImageIndex index ? index.manifests() : List.of(top.descriptor());
             Closure closure = new Closure(from).add(top, "source " + src);
-            if (opts.referrers()) closure.addReferrers();
-            BlobTransfer.Stats stats = blobs.transfer(from, to, closure.blobs());
-            // everything by digest, the top manifest's tag only once all of it (and the signatures) is there
-            for (RawManifest m : closure.manifests()) if (!m.digest().equals(top.digest())) to.putManifest(m, null);
             int attachments = 0;
-            if (opts.referrers()) {
-                Attachments mine = new Attachments(from, src.toString());
-                Attachments theirs = new Attachments(to, dst.toString());
-                for (RawManifest m : closure.manifests()) attachments += mine.copyTo(theirs, m.digest());
+            try (Workers pool = opts.referrers() ? new Workers(jobs, "copy") : null) {
+                // the signatures and attestations of each manifest (small images under sha256-<hex>.sig/.att, which
+                // nobody pulls as an image) go beside the blobs; the top manifest's tag only once all of it is there
+                List<java.util.concurrent.CompletableFuture<Integer>> added = new java.util.ArrayList<>();
+                if (pool != null) {
+                    closure.addReferrers(pool);
+                    Attachments mine = new Attachments(from, src.toString());
+                    Attachments theirs = new Attachments(to, dst.toString());
+                    for (RawManifest m : closure.manifests()) added.add(pool.async(() -> mine.copyTo(theirs, m.digest())));
+                }
+                BlobTransfer.Stats stats = blobs.transfer(from, to, closure.blobs());
+                for (RawManifest m : closure.manifests()) if (!m.digest().equals(top.digest())) to.putManifest(m, null);
+                for (var f : added) attachments += Workers.await(f);
+                String tag = dst.tag() != null ? dst.tag() : src.tag() != null ? src.tag() : "latest";
+                to.putManifest(top, tag);
+                progress.event("wrote " + dst.withTag(tag) + " (" + top.digest() + ")");
+                return new Result(src.toString(), dst.withTag(tag).toString(), top.descriptor(), images, stats, closure.referrers(), attachments);
             }
-            String tag = dst.tag() != null ? dst.tag() : src.tag() != null ? src.tag() : "latest";
-            to.putManifest(top, tag);
-            progress.event("wrote " + dst.withTag(tag) + " (" + top.digest() + ")");
-            return new Result(src.toString(), dst.withTag(tag).toString(), top.descriptor(), images, stats, closure.referrers(), attachments);
         }
     }
 

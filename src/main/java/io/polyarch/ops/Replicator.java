@@ -15,9 +15,11 @@ import io.polyarch.store.StoreException;
  */
 public final class Replicator {
     private final BlobTransfer blobs;
+    private final int jobs;
 
     public Replicator(int jobs, Progress progress) {
         this.blobs = new BlobTransfer(jobs, progress);
+        this.jobs = jobs;
     }
 
     public void copy(ContentStore from, ContentStore to, RawManifest index, boolean withReferrers) throws StoreException, InvalidInputException {
@@ -25,7 +27,14 @@ public final class Replicator {
             throw new InvalidInputException(index.digest() + " is not an index");
         }
         Closure closure = new Closure(from).add(index, "the index " + index.digest());
-        if (withReferrers) closure.addReferrers();
+        if (withReferrers) {
+            try (Workers pool = new Workers(jobs, "referrers")) {
+                closure.addReferrers(pool);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException("list the referrers of " + index.digest(), "interrupted");
+            }
+        }
         blobs.transfer(from, to, closure.blobs());
         // children before the referrers that name them and the index that lists them, so that no reader of the
         // destination ever finds a name without its content

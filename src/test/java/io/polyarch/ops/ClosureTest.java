@@ -51,7 +51,7 @@ class ClosureTest {
 
     @Test
     void childrenBeforeTheirIndexReferrersAfterTheirSubjectAndEveryBlob(@TempDir Path dir) throws Exception {
-        try (OciLayoutStore s = OciLayoutStore.open(dir.resolve("lay"), true)) {
+        try (OciLayoutStore s = OciLayoutStore.open(dir.resolve("lay"), true); Workers pool = new Workers(4, "test")) {
             RawManifest amd = image(s, "amd64", null, null);
             RawManifest arm = image(s, "arm64", null, null);
             RawManifest idx = index(s, "v1", List.of(amd.descriptor().withPlatform(Platform.LINUX_AMD64), arm.descriptor().withPlatform(Platform.LINUX_ARM64)));
@@ -62,7 +62,7 @@ class ClosureTest {
             assertEquals(4, plain.blobs().size(), "each image's config and layer: " + plain.blobs());
             assertEquals(List.of(), plain.referrers());
 
-            Closure all = new Closure(s).add(idx, "the index").addReferrers();
+            Closure all = new Closure(s).add(idx, "the index").addReferrers(pool);
             assertEquals(List.of(amd.digest(), arm.digest(), idx.digest(), soci.digest()), digests(all.manifests()));
             assertEquals(6, all.blobs().size(), all.blobs().toString());
             assertEquals(1, all.referrers().size());
@@ -70,7 +70,7 @@ class ClosureTest {
             assertEquals("application/vnd.amazon.soci.index.v1+json", all.referrers().get(0).artifactType(), "as the store lists it");
 
             // one image alone: its own referrers only
-            Closure one = new Closure(s).add(amd, "amd64").addReferrers();
+            Closure one = new Closure(s).add(amd, "amd64").addReferrers(pool);
             assertEquals(List.of(amd.digest()), digests(one.manifests()));
         }
     }
