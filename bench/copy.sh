@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: copy a multi-arch image of >= 200 MiB (2 platforms x 4 layers of random data, made here with
 # tar/gzip/sha256sum and pushed with skopeo) between two local registries, with `polyarch copy --all` and
-# with `skopeo copy --all`, alternating, each run into a fresh empty registry. Whole-process wall time,
-# JVM start included. Prints both medians and the ratio (target: polyarch <= 0.8x skopeo).
+# with `skopeo copy --all`, alternating, each run into a fresh empty registry; and `cosign copy` (go-containerregistry
+# underneath) as a third where scripts/engines.sh has put cosign. Whole-process wall time, JVM start included.
+# Prints the medians and the ratios (target: polyarch <= 0.8x skopeo).
 # Usage: bench/copy.sh [RUNS] [LAYER_MIB]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,25 +44,33 @@ SRC="$(start_registry "$WORK/src")"
 skopeo copy -q --all --dest-tls-verify=false "oci:$L:v1" "docker://$SRC/bench/app:v1"
 echo "source: $SRC/bench/app:v1, 2 platforms x 4 layers, ${TOTAL_MIB} MiB of blobs; $RUNS runs each, alternating" >&2
 
-p_times=(); s_times=()
+COSIGN=""
+ENV_FILE="${POLYARCH_ENGINES:-/opt/polyarch-engines}/engines.env"
+if [ -f "$ENV_FILE" ]; then . "$ENV_FILE"; COSIGN="${POLYARCH_COSIGN:-}"; fi
+tools=(polyarch skopeo); [ -n "$COSIGN" ] && tools+=(cosign)
+p_times=(); s_times=(); c_times=()
 for run in $(seq 1 "$RUNS"); do
-  for tool in polyarch skopeo; do
+  for tool in "${tools[@]}"; do
     DST="$(start_registry "$WORK/dst-$tool-$run")"
     t0="$(now)"
-    if [ "$tool" = polyarch ]; then
-      "$ROOT/polyarch" copy --all -q "$SRC/bench/app:v1" "$DST/bench/app:v1" >/dev/null
-    else
-      skopeo copy -q --all --src-tls-verify=false --dest-tls-verify=false "docker://$SRC/bench/app:v1" "docker://$DST/bench/app:v1"
-    fi
+    case "$tool" in
+      polyarch) "$ROOT/polyarch" copy --all -q "$SRC/bench/app:v1" "$DST/bench/app:v1" >/dev/null ;;
+      skopeo) skopeo copy -q --all --src-tls-verify=false --dest-tls-verify=false "docker://$SRC/bench/app:v1" "docker://$DST/bench/app:v1" ;;
+      cosign) "$COSIGN" copy --allow-insecure-registry --allow-http-registry "$SRC/bench/app:v1" "$DST/bench/app:v1" >/dev/null 2>&1 ;;
+    esac
     t1="$(now)"
     # both must have produced the same index, byte for byte
     got="$(skopeo inspect --raw --tls-verify=false "docker://$DST/bench/app:v1" | sha256sum | cut -d' ' -f1)"
     [ "$got" = "$ih" ] || { echo "$tool produced a different index ($got)" >&2; exit 1; }
     secs="$(elapsed "$t0" "$t1")"; echo "run $run $tool ${secs}s" >&2
-    if [ "$tool" = polyarch ]; then p_times+=("$secs"); else s_times+=("$secs"); fi
+    case "$tool" in polyarch) p_times+=("$secs") ;; skopeo) s_times+=("$secs") ;; cosign) c_times+=("$secs") ;; esac
     stop_registry "$WORK/dst-$tool-$run"; rm -rf "$WORK/dst-$tool-$run"
   done
 done
 P="$(median "${p_times[@]}")"; S="$(median "${s_times[@]}")"
 RATIO="$(python3 -c "print(f'{$P/$S:.2f}')")"
 echo "copy ${TOTAL_MIB} MiB multi-arch: polyarch ${P}s, skopeo ${S}s (median of $RUNS), ratio ${RATIO}x (target <= 0.80x)"
+if [ -n "$COSIGN" ]; then
+  C="$(median "${c_times[@]}")"
+  echo "cosign copy ${C}s (median of $RUNS); polyarch / cosign $(python3 -c "print(f'{$P/$C:.2f}')")x"
+fi
