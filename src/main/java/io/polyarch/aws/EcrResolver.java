@@ -19,12 +19,22 @@ import java.util.function.Consumer;
 public final class EcrResolver implements DestinationResolver {
     private final Map<String, String> env;
     private final Consumer<String> log;
+    private final boolean publish;
     private AwsSetup session;
 
     /** @param env the environment AWS credentials and region come from */
     public EcrResolver(Map<String, String> env, Consumer<String> log) {
+        this(env, log, true);
+    }
+
+    /**
+     * @param publish false for a build-only run ({@code --no-publish}), which pushes to the first destination alone:
+     *                the others are only named (no AWS call, no repository created, no secret read for them)
+     */
+    public EcrResolver(Map<String, String> env, Consumer<String> log, boolean publish) {
         this.env = env;
         this.log = log;
+        this.publish = publish;
     }
 
     @Override
@@ -36,7 +46,10 @@ public final class EcrResolver implements DestinationResolver {
             PipelineSpec.Destination primary = resolve(spec.destination(), open, credentials, notes);
             if (spec.destination() instanceof PipelineSpec.Ecr) session = open.get(0);
             List<PipelineSpec.Mirror> mirrors = new ArrayList<>();
-            for (PipelineSpec.Mirror m : spec.mirrors()) mirrors.add(m.withDestination(resolve(m.destination(), open, credentials, notes)));
+            for (PipelineSpec.Mirror m : spec.mirrors()) {
+                mirrors.add(m.withDestination(publish ? resolve(m.destination(), open, credentials, notes) : named(m.destination())));
+            }
+            if (open.isEmpty() && !publish) return new Resolved(spec.withMirrors(mirrors), null, List.of(), null);
             if (open.isEmpty()) return new Resolved(spec, null, List.of(), null);
             List<AwsSetup> sessions = List.copyOf(open);
             return new Resolved(spec.withDestination(primary).withMirrors(mirrors), CredentialProvider.firstOf(credentials), notes,

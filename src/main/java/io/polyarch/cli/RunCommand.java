@@ -110,7 +110,7 @@ final class RunCommand extends PipelineOptions implements Callable<Integer> {
 
     private int run(GitSource.Checkout checkout, boolean onCodeBuild) throws Exception {
         PipelineSpec configured = spec(checkout);
-        EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m));
+        EcrResolver resolver = new EcrResolver(ctx.env, m -> ctx.err.println(m), !noPublish);
         try (DestinationResolver.Resolved dest = resolver.resolve(configured);
              Stores stores = registry.stores(ctx, System.in, dest.credentials())) {
             if (!registry.quiet) dest.notes().forEach(n -> ctx.err.println("note: " + n));

@@ -201,6 +201,12 @@ class EcrIT {
                 assertFalse(r.out().contains(secret) || r.err().contains(secret), "secret printed");
             }
 
+            // a build-only run pushes to the first destination alone: the second's secret is not even read
+            aws.ops.clear();
+            Cli.Result buildOnly = Cli.run(env, "run", "--source", g.dir().toString(), "--no-publish", "--platform", "linux/amd64");
+            assertEquals(0, buildOnly.code(), buildOnly.toString());
+            assertEquals(List.of(), aws.ops, "no AWS call for a destination a build-only run does not push to");
+
             // the same user and password would open the first destination too, but the secret was given for the second
             // alone: the run stops before any build, and nothing reaches the second
             GitRepo g2 = GitRepo.init(tmp.resolve("src2")).write("Dockerfile", RunIT.APP_DOCKERFILE).write(".dockerignore", ".git\n")
