@@ -18,8 +18,7 @@ import java.util.concurrent.Callable;
         description = {"Copy an image or index between registries, repositories and OCI layout directories, digests preserved.",
                 "Blobs move in parallel (--jobs); blobs already at the destination are skipped; within one registry they are mounted.",
                 "Without --all, an index source copies only the image for --platform (default: this machine's).",
-                "With --referrers, also each copied manifest's referrers (SOCI v1 indexes, OCI 1.1 signatures and SBOMs) and",
-                "its cosign signatures and attestations; the tag is written last, once all of that is at the destination."})
+                "With --referrers, also each copied manifest's referrers (SOCI v1 indexes, OCI 1.1 signatures and SBOMs) and its cosign signatures and attestations; the tag is written last, once all of that is at the destination."})
 final class CopyCommand extends ContextCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SRC")
     String src;
@@ -33,9 +32,9 @@ final class CopyCommand extends ContextCommand implements Callable<Integer> {
     @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Image to copy from an index when --all is not given.")
     String platform;
 
-    @Option(names = "--referrers", description = {"Also copy the referrers of every manifest copied (the OCI referrers API, or the",
-            "sha256-<hex> tag where a registry has none) and the cosign signatures and attestations (sha256-<hex>.sig, .att)",
-            "of each; signatures already at the destination (another key's) are kept beside them."})
+    @Option(names = "--referrers", description = "Also copy the referrers of every manifest copied (the OCI referrers API, or the "
+            + "sha256-<hex> tag where a registry has none) and the cosign signatures and attestations (tags sha256-<hex>.sig and sha256-<hex>.att) "
+            + "of each; signatures already at the destination (another key's) are kept beside them.")
     boolean referrers;
 
     @Option(names = "--json", description = "Print the result as JSON.")
