@@ -49,8 +49,8 @@ public final class EcrResolver implements DestinationResolver {
             for (PipelineSpec.Mirror m : spec.mirrors()) {
                 mirrors.add(m.withDestination(publish ? resolve(m.destination(), open, credentials, notes) : named(m.destination())));
             }
-            if (open.isEmpty() && !publish) return new Resolved(spec.withMirrors(mirrors), null, List.of(), null);
-            if (open.isEmpty()) return new Resolved(spec, null, List.of(), null);
+            // nothing to resolve: the spec as it was, but for the other destinations a build-only run only names
+            if (open.isEmpty()) return new Resolved(spec.withMirrors(mirrors), null, List.of(), null);
             List<AwsSetup> sessions = List.copyOf(open);
             return new Resolved(spec.withDestination(primary).withMirrors(mirrors), CredentialProvider.firstOf(credentials), notes,
                     () -> sessions.forEach(AwsSetup::close));

@@ -61,22 +61,20 @@ final class Closure {
         List<RawManifest> subjects = List.copyOf(manifests);
         List<CompletableFuture<List<Descriptor>>> lists = new ArrayList<>();
         for (RawManifest subject : subjects) lists.add(pool.async(() -> from.referrers(subject.digest())));
-        List<Descriptor> found = new ArrayList<>();
-        List<String> whats = new ArrayList<>();
-        List<CompletableFuture<RawManifest>> bodies = new ArrayList<>();
+        record Pending(Descriptor referrer, String what, CompletableFuture<RawManifest> body) {
+        }
+        List<Pending> pending = new ArrayList<>();
         Set<Digest> listed = new HashSet<>();
         for (int i = 0; i < subjects.size(); i++) {
             for (Descriptor r : Workers.await(lists.get(i))) {
                 if (seen.contains(r.digest()) || !listed.add(r.digest())) continue;
                 String what = "referrer " + r.digest() + " of " + subjects.get(i).digest() + " in " + from.describe();
-                found.add(r);
-                whats.add(what);
-                bodies.add(pool.async(() -> Images.require(from, r.digest().toString(), what)));
+                pending.add(new Pending(r, what, pool.async(() -> Images.require(from, r.digest().toString(), what))));
             }
         }
-        for (int i = 0; i < found.size(); i++) {
-            add(Workers.await(bodies.get(i)), whats.get(i));
-            referrers.add(found.get(i));
+        for (Pending p : pending) {
+            add(Workers.await(p.body()), p.what());
+            referrers.add(p.referrer());
         }
         return this;
     }
@@ -90,7 +88,7 @@ final class Closure {
         return List.copyOf(blobs);
     }
 
-    /** The referrers {@link #addReferrers()} found, as the store lists them (with their artifact types). */
+    /** The referrers {@link #addReferrers(Workers)} found, as the store lists them (with their artifact types). */
     List<Descriptor> referrers() {
         return List.copyOf(referrers);
     }
